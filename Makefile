@@ -1,0 +1,34 @@
+# Two commands on a fresh machine: `make serve` and `make test`. Both set up .venv first; nothing is
+# reinstalled unless pyproject.toml changed.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: install serve index test eval bench bench-beir clean
+
+install: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# torch first, pinned: 2.13.0 resolves to the local CPU wheel; anything else pulls GBs of CUDA.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+index: $(STAMP)
+	$(BIN)/runri index build
+
+serve: index
+	$(BIN)/runri serve --host $(HOST) --port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .hypothesis eval/reports bench/results *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,80 @@
+"""Build pipeline: documents -> chunks + sentences -> vectors -> FAISS + BM25, with a manifest."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.chunk import ChunkerSettings, chunk_documents
+from index.corpus import Document
+from index.dense import DenseIndex, HnswParams
+from index.embed import Embedder
+from index.lexical import LexicalIndex
+from index.manifest import FORMAT_VERSION, Fingerprint, Manifest, library_versions, model_info, utc_now
+from index.sentences import split_sentences
+from index.store import CorpusIndex, Sentence
+
+
+@dataclass(frozen=True, slots=True)
+class BuildParams:
+    chunker: ChunkerSettings
+    approximate_threshold: int
+    hnsw: HnswParams = HnswParams()
+
+
+def fingerprint(documents: dict[str, Document], model_path: Path, chunker: ChunkerSettings) -> Fingerprint:
+    return Fingerprint(
+        format_version=FORMAT_VERSION,
+        model=model_info(model_path),
+        chunker=chunker.as_dict(),
+        documents={doc_id: doc.sha256 for doc_id, doc in sorted(documents.items())},
+    )
+
+
+def build_index(
+    documents: dict[str, Document],
+    embedder: Embedder,
+    model_path: Path,
+    params: BuildParams,
+    progress: bool = False,
+) -> CorpusIndex:
+    started = time.perf_counter()
+    ordered = [documents[doc_id] for doc_id in sorted(documents)]
+    chunks = chunk_documents(ordered, params.chunker)
+    sentences = [
+        Sentence(0, doc.id, span.start, span.end) for doc in ordered for span in split_sentences(doc.text)
+    ]
+    sentences = [Sentence(i, s.doc_id, s.start, s.end) for i, s in enumerate(sentences)]
+    chunk_matrix = _embed(embedder, [c.text for c in chunks], "chunks", progress)
+    sentence_matrix = _embed(
+        embedder, [documents[s.doc_id].text[s.start : s.end] for s in sentences], "sentences", progress
+    )
+    chunk_vectors = DenseIndex.build(chunk_matrix, params.approximate_threshold, params.hnsw)
+    sentence_vectors = DenseIndex.build(sentence_matrix, params.approximate_threshold, params.hnsw)
+    lexical = LexicalIndex.build([c.text for c in chunks])
+    manifest = Manifest(
+        fingerprint=fingerprint(documents, model_path, params.chunker),
+        counts={"documents": len(documents), "chunks": len(chunks), "sentences": len(sentences),
+                "chunk_vectors": chunk_vectors.size, "sentence_vectors": sentence_vectors.size},
+        dense_kind=chunk_vectors.kind,
+        files={},
+        library_versions=library_versions(),
+        build_seconds=round(time.perf_counter() - started, 3),
+        built_at=utc_now(),
+    )
+    return CorpusIndex(manifest, documents, chunks, sentences, chunk_vectors, sentence_vectors, lexical)
+
+
+def _embed(embedder: Embedder, texts: list[str], label: str, progress: bool, batch: int = 64) -> np.ndarray:
+    """Embed in batches so a progress bar can show how far the build is."""
+    from tqdm import tqdm
+
+    parts = []
+    with tqdm(total=len(texts), desc=f"embedding {label}", unit=label, disable=not progress) as bar:
+        for start in range(0, len(texts), batch):
+            parts.append(embedder.embed(texts[start : start + batch]))
+            bar.update(len(parts[-1]))
+    return np.vstack(parts) if parts else np.zeros((0, embedder.dimension), dtype=np.float32)

@@ -1,0 +1,100 @@
+"""Load stage: the articles and their catalog metadata, refusing anything that would break citations."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from service.errors import CorpusError
+
+CATALOG_FILE = "catalog.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One article. `text` is the file's exact content: every citation is an offset into it."""
+
+    id: str
+    text: str
+    sha256: str
+    title: str | None = None
+    publication: str | None = None
+    author: str | None = None
+    date: date | None = None
+    url: str | None = None
+
+    @property
+    def display_title(self) -> str:
+        """A label for people when the article states no title."""
+        return self.title or " · ".join(x for x in (self.publication, self.id) if x)
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def load_corpus(seeds_dir: Path) -> dict[str, Document]:
+    """Read every `*.txt` in `seeds_dir` (id = file stem) with its `catalog.json` entry, in id order."""
+    if not seeds_dir.is_dir():
+        raise CorpusError(f"corpus folder {seeds_dir} does not exist")
+    catalog = _read_catalog(seeds_dir / CATALOG_FILE)
+    files = sorted(seeds_dir.glob("*.txt"))
+    if not files:
+        raise CorpusError(f"corpus folder {seeds_dir} holds no .txt articles")
+    texts = {path.stem: _read_text(path) for path in files}
+    missing = sorted(set(catalog) - set(texts))
+    if missing:
+        raise CorpusError(
+            f"{seeds_dir / CATALOG_FILE} has metadata for {', '.join(missing)} but no such .txt file exists"
+        )
+    return {
+        doc_id: Document(id=doc_id, text=text, sha256=sha256_text(text), **catalog.get(doc_id, {}))
+        for doc_id, text in texts.items()
+    }
+
+
+def _read_text(path: Path) -> str:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"{path} is not valid UTF-8 (byte {exc.start}); re-save it as UTF-8") from exc
+    if not text.strip():
+        raise CorpusError(f"{path} is empty; an article needs text to be cited")
+    return text
+
+
+def _read_catalog(path: Path) -> dict[str, dict]:
+    """Catalog entries keyed by id; a missing catalog means every field is unknown."""
+    if not path.exists():
+        return {}
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))["documents"]
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise CorpusError(f"{path} is not a valid catalog ({exc}); expected {{'documents': [...]}}") from exc
+    catalog: dict[str, dict] = {}
+    for entry in entries:
+        doc_id = entry.get("id")
+        if not doc_id:
+            raise CorpusError(f"{path}: an entry has no 'id'")
+        if doc_id in catalog:
+            raise CorpusError(f"{path}: duplicate id {doc_id!r}")
+        catalog[doc_id] = {
+            "title": entry.get("title"),
+            "publication": entry.get("publication"),
+            "author": entry.get("author"),
+            "date": _parse_date(entry.get("date"), path, doc_id),
+            "url": entry.get("url"),
+        }
+    return catalog
+
+
+def _parse_date(value: str | None, path: Path, doc_id: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise CorpusError(f"{path}: date {value!r} of {doc_id} is not YYYY-MM-DD") from exc

@@ -1,0 +1,97 @@
+"""Lexical index stage: BM25 (bm25s) over the same chunks, with a tokenizer that handles CJK and numbers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
+
+_CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# Numbers keep their separators ("870,000", "45.4"); CJK runs are one match; other words are \w runs.
+_TOKEN = re.compile(rf"\d+(?:[.,]\d+)*|[{_CJK}]+|[^\W\d_{_CJK}]+", re.UNICODE)
+_STOPWORDS = frozenset(STOPWORDS_EN)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased, accent-folded, stemmed words without stopwords; numbers without thousands
+    separators ("870,000" -> "870000"); CJK text as single characters plus character bigrams,
+    so "潤日" matches both "潤日" and "潤"."""
+    stem = _stemmer().stemWord
+    tokens: list[str] = []
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        if token[0].isdigit():
+            tokens.append(token.replace(",", ""))
+        elif "\u3040" <= token[0] <= "\ufaff":
+            tokens.extend(token)
+            tokens.extend(token[i : i + 2] for i in range(len(token) - 1))
+        else:
+            word = _fold(token)
+            if len(word) > 1 and word not in _STOPWORDS:
+                tokens.append(stem(word))
+    return tokens
+
+
+def _fold(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+class LexicalIndex:
+    """BM25 scores over every chunk; a query's unknown words simply score nothing."""
+
+    def __init__(self, bm25: bm25s.BM25, size: int) -> None:
+        self._bm25 = bm25
+        self.size = size
+
+    @classmethod
+    def build(cls, texts: list[str]) -> LexicalIndex:
+        bm25 = bm25s.BM25()
+        # bm25s needs at least one token per document; "" is its placeholder for an empty one.
+        bm25.index([tokenize(t) or [""] for t in texts], show_progress=False)
+        return cls(bm25, len(texts))
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every chunk for `query` (zeros when no query word is in the vocabulary)."""
+        tokens = [t for t in tokenize(query) if t in self._bm25.vocab_dict]
+        if not tokens:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
+
+    def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (scores, row ids), best first; chunks scoring 0 are not matches and are left out."""
+        return top_k(self.scores(query), k)
+
+    def save(self, directory: Path) -> None:
+        self._bm25.save(str(directory), show_progress=False)
+
+    @classmethod
+    def load(cls, directory: Path, size: int) -> LexicalIndex:
+        bm25 = bm25s.BM25.load(str(directory), mmap=False, show_progress=False)
+        if int(bm25.scores["num_docs"]) != size:
+            raise ValueError(f"BM25 index holds {bm25.scores['num_docs']} documents, expected {size}")
+        return cls(bm25, size)
+
+
+def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the k highest positive scores, best first (ties broken by lower index)."""
+    positive = np.flatnonzero(scores > 0)
+    if k <= 0 or positive.size == 0:
+        return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
+    if positive.size > k:
+        part = np.argpartition(-scores[positive], k - 1)[:k]
+        positive = positive[part]
+    order = np.lexsort((positive, -scores[positive]))
+    ids = positive[order]
+    return scores[ids], ids.astype(np.int64)

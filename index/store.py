@@ -1,0 +1,197 @@
+"""An index is a directory: FAISS files, chunks and sentences as JSONL, BM25 files and a manifest.
+
+`data_dir/index` is a symlink to the current build directory; a new build is written beside it and
+the link is swapped with one atomic rename, so a crash leaves the old index or the new one, never half.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.chunk import Chunk
+from index.corpus import Document
+from index.dense import DenseIndex
+from index.lexical import LexicalIndex
+from index.manifest import Fingerprint, Manifest
+from service.errors import IndexCorruptError, IndexMissingError, IndexStaleError
+
+CURRENT = "index"
+MANIFEST = "manifest.json"
+CHUNKS = "chunks.jsonl"
+SENTENCES = "sentences.jsonl"
+CHUNK_VECTORS = "chunks.faiss"
+SENTENCE_VECTORS = "sentences.faiss"
+BM25_DIR = "bm25"
+REBUILD_HINT = "rebuild it with `runri index build --force` (or `make index`)"
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    id: int
+    doc_id: str
+    start: int
+    end: int
+
+
+@dataclass
+class CorpusIndex:
+    """Everything a query needs, in memory: the documents, their chunks and sentences, and the indexes."""
+
+    manifest: Manifest
+    documents: dict[str, Document]
+    chunks: list[Chunk]
+    sentences: list[Sentence]
+    chunk_vectors: DenseIndex
+    sentence_vectors: DenseIndex
+    lexical: LexicalIndex
+    _sentence_starts: dict[str, list[int]] = field(default_factory=dict, repr=False)
+    _sentence_rows: dict[str, list[int]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for sentence in self.sentences:  # stored in document order
+            self._sentence_starts.setdefault(sentence.doc_id, []).append(sentence.start)
+            self._sentence_rows.setdefault(sentence.doc_id, []).append(sentence.id)
+
+    def sentences_in(self, doc_id: str, start: int, end: int) -> list[Sentence]:
+        """Sentences of `doc_id` that overlap [start, end), in order."""
+        starts = self._sentence_starts.get(doc_id, [])
+        rows = self._sentence_rows.get(doc_id, [])
+        lo = max(bisect_right(starts, start) - 1, 0)
+        hi = bisect_left(starts, end)
+        return [s for s in (self.sentences[r] for r in rows[lo:hi]) if s.end > start and s.start < end]
+
+    def text_of(self, doc_id: str, start: int, end: int) -> str:
+        return self.documents[doc_id].text[start:end]
+
+
+def save_index(index: CorpusIndex, data_dir: Path) -> Path:
+    """Write `index` into a fresh directory under `data_dir` and atomically make it the current one."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    build_dir = data_dir / f"index-{uuid.uuid4().hex[:12]}"
+    tmp_dir = data_dir / f".{build_dir.name}.tmp"
+    tmp_dir.mkdir()
+    _write_jsonl(tmp_dir / CHUNKS, ({"id": c.id, "doc_id": c.doc_id, "start": c.start, "end": c.end,
+                                     "text": c.text} for c in index.chunks))
+    _write_jsonl(tmp_dir / SENTENCES, ({"id": s.id, "doc_id": s.doc_id, "start": s.start, "end": s.end}
+                                        for s in index.sentences))
+    index.chunk_vectors.save(tmp_dir / CHUNK_VECTORS)
+    index.sentence_vectors.save(tmp_dir / SENTENCE_VECTORS)
+    index.lexical.save(tmp_dir / BM25_DIR)
+    index.manifest.files = _file_sizes(tmp_dir)
+    (tmp_dir / MANIFEST).write_text(index.manifest.model_dump_json(indent=2), encoding="utf-8")
+    _fsync_tree(tmp_dir)
+    tmp_dir.rename(build_dir)
+    _point_current_at(data_dir, build_dir)
+    _remove_old_builds(data_dir, keep=build_dir)
+    return build_dir
+
+
+def read_manifest(data_dir: Path) -> Manifest:
+    path = data_dir / CURRENT / MANIFEST
+    if not (data_dir / CURRENT).exists():
+        raise IndexMissingError(f"no index in {data_dir}; build it with `runri index build` (or `make index`)")
+    try:
+        return Manifest.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(f"index manifest {path} is unreadable ({exc}); {REBUILD_HINT}") from exc
+
+
+def load_index(data_dir: Path, documents: dict[str, Document], expected: Fingerprint) -> CorpusIndex:
+    """Load the current index and check it against the corpus and settings it must serve."""
+    manifest = read_manifest(data_dir)
+    reasons = manifest.stale_reasons(expected)
+    if reasons:
+        raise IndexStaleError(f"the index in {data_dir} is stale: {'; '.join(reasons)}. "
+                              "Rebuild it with `runri index build` (or `make index`)")
+    directory = (data_dir / CURRENT).resolve()
+    _check_files(directory, manifest)
+    try:
+        chunks = [Chunk(**row) for row in _read_jsonl(directory / CHUNKS)]
+        sentences = [Sentence(**row) for row in _read_jsonl(directory / SENTENCES)]
+        chunk_vectors = DenseIndex.load(directory / CHUNK_VECTORS)
+        sentence_vectors = DenseIndex.load(directory / SENTENCE_VECTORS)
+        lexical = LexicalIndex.load(directory / BM25_DIR, size=len(chunks))
+    except (OSError, RuntimeError, ValueError, TypeError, KeyError) as exc:
+        raise IndexCorruptError(f"index in {directory} is corrupt ({exc}); {REBUILD_HINT}") from exc
+    counts = {"chunks": len(chunks), "sentences": len(sentences), "chunk_vectors": chunk_vectors.size,
+              "sentence_vectors": sentence_vectors.size, "documents": len(documents)}
+    mismatched = {k: (v, manifest.counts.get(k)) for k, v in counts.items() if manifest.counts.get(k) != v}
+    if mismatched:
+        raise IndexCorruptError(f"index in {directory} is inconsistent: {mismatched} (found, manifest); "
+                                f"{REBUILD_HINT}")
+    _check_chunk_offsets(chunks, documents, directory)
+    return CorpusIndex(manifest, documents, chunks, sentences, chunk_vectors, sentence_vectors, lexical)
+
+
+def _check_files(directory: Path, manifest: Manifest) -> None:
+    actual = _file_sizes(directory)
+    for name, size in manifest.files.items():
+        if actual.get(name) != size:
+            found = "missing" if name not in actual else f"{actual[name]} bytes"
+            raise IndexCorruptError(f"index file {directory / name} is {found}, the manifest says {size} bytes; "
+                                    f"{REBUILD_HINT}")
+
+
+def _check_chunk_offsets(chunks: list[Chunk], documents: dict[str, Document], directory: Path) -> None:
+    for chunk in chunks:
+        doc = documents.get(chunk.doc_id)
+        if doc is None or doc.text[chunk.start:chunk.end] != chunk.text:
+            raise IndexCorruptError(f"chunk {chunk.id} in {directory} no longer matches {chunk.doc_id}; "
+                                    f"{REBUILD_HINT}")
+
+
+def _point_current_at(data_dir: Path, build_dir: Path) -> None:
+    current = data_dir / CURRENT
+    if current.exists() and not current.is_symlink():
+        raise IndexCorruptError(f"{current} is a real directory, not the link this service manages; "
+                                "move it away and build again")
+    link = data_dir / f".{CURRENT}.{uuid.uuid4().hex[:8]}.link"
+    os.symlink(build_dir.name, link)
+    os.replace(link, current)
+    _fsync_dir(data_dir)
+
+
+def _remove_old_builds(data_dir: Path, keep: Path) -> None:
+    for path in data_dir.iterdir():
+        stale_build = path.name.startswith("index-") and path != keep
+        stale_tmp = path.name.startswith(".index-") and path.name.endswith(".tmp")
+        if (stale_build or stale_tmp) and path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _file_sizes(directory: Path) -> dict[str, int]:
+    return {str(p.relative_to(directory)): p.stat().st_size
+            for p in sorted(directory.rglob("*")) if p.is_file() and p.name != MANIFEST}
+
+
+def _write_jsonl(path: Path, rows) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def _fsync_tree(directory: Path) -> None:
+    for path in directory.rglob("*"):
+        if path.is_file():
+            with path.open("rb") as handle:
+                os.fsync(handle.fileno())
+    _fsync_dir(directory)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,1 @@
+"""HTTP shell over the core engine: routes only translate between HTTP and `service.engine`."""

@@ -1,0 +1,56 @@
+"""App factory. The index and model load once, in the lifespan, in a background thread, so /healthz
+answers at once and /readyz says 503 until the engine is ready."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from service.api.errors import install_error_handlers
+from service.api.routes import router
+from service.engine import Engine
+from service.errors import RunriError
+from service.settings import Settings, get_settings
+
+log = logging.getLogger("runri.api")
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """`engine` lets a caller that already holds one (tests, benchmarks) skip loading."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        loader = None
+        if app.state.engine is None:
+            loader = asyncio.create_task(_load(app, settings))
+        yield
+        if loader is not None and not loader.done():
+            loader.cancel()
+
+    app = FastAPI(
+        title="runri-qa",
+        version="0.1.0",
+        summary="Questions and quotes over news articles on Chinese migration to Japan, with exact citations.",
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    app.state.load_error = None
+    install_error_handlers(app)
+    app.include_router(router)
+    return app
+
+
+async def _load(app: FastAPI, settings: Settings) -> None:
+    try:
+        app.state.engine = await asyncio.to_thread(Engine.open, settings)
+        log.info("index loaded: %s", app.state.engine.index.manifest.counts)
+    except RunriError as exc:
+        app.state.load_error = exc.message
+        log.error("cannot serve: %s", exc.message)
+    except Exception as exc:  # a load failure must show in /readyz, not vanish in a task
+        app.state.load_error = f"loading failed: {exc}"
+        log.exception("loading failed")

@@ -1,0 +1,83 @@
+"""Routes: parse the request, call the engine, return its typed result. No logic lives here."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from index.corpus import Document
+from service.api.deps import EngineDep, FiltersDep
+from service.api.schemas import DocumentFull, DocumentSummary, Excerpt, Health, Ready
+from service.errors import InvalidRequestError
+from service.models import RetrievalMode, SearchResult
+
+router = APIRouter()
+
+
+@router.get("/healthz", response_model=Health, tags=["ops"])
+def healthz() -> Health:
+    """The process is alive (it may still be loading the index)."""
+    return Health(status="ok")
+
+
+@router.get("/readyz", response_model=Ready, tags=["ops"], responses={503: {"description": "Not ready"}})
+def readyz(request: Request):
+    """Ready when the index and model are loaded; 503 with the reason until then."""
+    engine = request.app.state.engine
+    if engine is None:
+        reason = request.app.state.load_error or "loading the index"
+        return JSONResponse(status_code=503, content={"error": "not_ready", "message": reason})
+    counts = engine.index.manifest.counts
+    return Ready(status="ready", documents=len(engine.index.documents), chunks=counts["chunks"],
+                 sentences=counts["sentences"], dense_index=engine.index.chunk_vectors.kind,
+                 built_at=engine.index.manifest.built_at)
+
+
+@router.get("/documents", response_model=list[DocumentSummary], tags=["documents"])
+def list_documents(engine: EngineDep) -> list[DocumentSummary]:
+    return [_summary(doc) for doc in engine.index.documents.values()]
+
+
+@router.get("/documents/{doc_id}", response_model=DocumentFull, tags=["documents"],
+            responses={404: {"description": "Unknown document id"}})
+def get_document(doc_id: str, engine: EngineDep) -> DocumentFull:
+    doc = engine.document(doc_id)
+    return DocumentFull(**_summary(doc).model_dump(), url=doc.url, sha256=doc.sha256, text=doc.text)
+
+
+@router.get("/documents/{doc_id}/excerpt", response_model=Excerpt, tags=["documents"],
+            responses={404: {"description": "Unknown document id"}, 422: {"description": "Bad offsets"}})
+def get_excerpt(doc_id: str, engine: EngineDep, start: Annotated[int, Query(ge=0)],
+                end: Annotated[int, Query(ge=1)],
+                context: Annotated[int, Query(ge=0, le=2000, description="Characters shown around it.")] = 200
+                ) -> Excerpt:
+    """The exact cited text with some context: a stable citation link."""
+    doc, before, text, after = engine.excerpt(doc_id, start, end, context)
+    return Excerpt(doc_id=doc.id, title=doc.title, publication=doc.publication, date=doc.date,
+                   start=start, end=end, text=text, before=before, after=after)
+
+
+@router.get("/search", response_model=SearchResult, tags=["search"])
+def search(
+    engine: EngineDep,
+    filters: FiltersDep,
+    q: Annotated[str, Query(min_length=1, max_length=1000, description="What to look for.")],
+    k: Annotated[int | None, Query(ge=1, le=50, description="How many passages (default 5).")] = None,
+    mode: Annotated[RetrievalMode, Query(description="dense, lexical or hybrid.")] = RetrievalMode.hybrid,
+) -> SearchResult:
+    """Top-k passages with exact offsets: `text == document.text[start:end]`."""
+    return engine.search(_not_blank(q, "q"), k, mode, filters)
+
+
+def _not_blank(value: str, field: str) -> str:
+    stripped = value.strip()
+    if not stripped:
+        raise InvalidRequestError(f"{field}: must contain at least 1 non-whitespace character")
+    return stripped
+
+
+def _summary(doc: Document) -> DocumentSummary:
+    return DocumentSummary(id=doc.id, title=doc.title, publication=doc.publication, author=doc.author,
+                           date=doc.date, length=len(doc.text))

@@ -1,0 +1,114 @@
+"""`runri` command line: a thin shell over the same core as the HTTP API."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from service.errors import RunriError
+from service.settings import Settings, get_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args, get_settings()) or 0
+    except RunriError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="runri", description=__doc__)
+    commands = parser.add_subparsers(title="commands")
+
+    serve = commands.add_parser("serve", help="serve the HTTP API")
+    serve.add_argument("--host", help="default: RUNRI_HOST or 127.0.0.1")
+    serve.add_argument("--port", type=int, help="default: RUNRI_PORT or 8000")
+    serve.set_defaults(run=_serve)
+
+    index = commands.add_parser("index", help="build or inspect the index").add_subparsers(title="index commands")
+    build = index.add_parser("build", help="build the index if it is missing or stale")
+    build.add_argument("--force", action="store_true", help="rebuild even if the index is fresh")
+    build.set_defaults(run=_index_build)
+    status = index.add_parser("status", help="print the manifest and whether the index is fresh")
+    status.set_defaults(run=_index_status)
+
+    search = commands.add_parser("search", help="print the passages that match a query")
+    search.add_argument("query")
+    search.add_argument("-k", type=int, default=None)
+    search.add_argument("--mode", default="hybrid", help="dense, lexical or hybrid")
+    search.add_argument("--json", action="store_true", help="print the API response")
+    search.set_defaults(run=_search)
+    return parser
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from service.api.app import create_app
+    from service.indexing import index_status
+
+    status = index_status(settings)
+    if not status.fresh:
+        print("error: " + "; ".join(status.reasons) + ". Run `runri index build` (or `make index`) first.",
+              file=sys.stderr)
+        return 1
+    host, port = args.host or settings.host, args.port or settings.port
+    print(f"serving on http://{host}:{port} (OpenAPI at /docs)", file=sys.stderr)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    return 0
+
+
+def _index_build(args: argparse.Namespace, settings: Settings) -> int:
+    from service.indexing import build
+
+    started = time.perf_counter()
+    index, built = build(settings, force=args.force, progress=True)
+    counts = index.manifest.counts
+    verb = "built" if built else "index is fresh, nothing to do:"
+    print(f"{verb} {counts['documents']} documents, {counts['chunks']} chunks, {counts['sentences']} sentences "
+          f"({index.manifest.dense_kind} dense index) in {time.perf_counter() - started:.1f} s"
+          + (f"; build took {index.manifest.build_seconds:.1f} s" if built else ""))
+    print(f"index: {settings.index_dir.resolve()}")
+    return 0
+
+
+def _index_status(args: argparse.Namespace, settings: Settings) -> int:
+    from service.indexing import index_status
+
+    status = index_status(settings)
+    if status.manifest is not None:
+        print(status.manifest.model_dump_json(indent=2, exclude={"files"}))
+    print("fresh" if status.fresh else "NOT fresh: " + "; ".join(status.reasons))
+    return 0 if status.fresh else 1
+
+
+def _search(args: argparse.Namespace, settings: Settings) -> int:
+    from service.engine import Engine
+    from service.models import RetrievalMode
+
+    try:
+        mode = RetrievalMode.from_str(args.mode)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    result = Engine.open(settings).search(args.query, args.k, mode)
+    if args.json:
+        print(result.model_dump_json(indent=2))
+        return 0
+    for rank, p in enumerate(result.passages, start=1):
+        print(f"{rank}. [{p.doc_id} {p.start}:{p.end}] score {p.score:.4f} ({', '.join(r.value for r in p.retrievers)})")
+        print(f"   {p.title or p.publication or ''}")
+        print("   " + p.text.replace("\n", " ")[:300])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

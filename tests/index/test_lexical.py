@@ -1,0 +1,56 @@
+import math
+
+import numpy as np
+import pytest
+
+from index.lexical import LexicalIndex, tokenize, top_k
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("870,000 Chinese nationals", ["870000", "chines", "nation"]),
+    ("the phrase 潤日or", ["phrase", "潤", "日", "潤日"]),
+    ("Rùn(潤/润)", ["run", "潤", "润"]),
+    ("ルン", ["ル", "ン", "ルン"]),
+    ("The Run-ri are in Japan.", ["run", "ri", "japan"]),
+    ("45.4% of graduates", ["45.4", "graduat"]),
+])
+def test_tokenizer_handles_numbers_cjk_accents_and_stopwords(text, expected):
+    assert tokenize(text) == expected
+
+
+def _lucene_bm25(query: list[str], docs: list[list[str]], k1: float = 1.5, b: float = 0.75) -> list[float]:
+    """Lucene BM25 by hand: idf = ln(1 + (N - df + .5) / (df + .5)), tf part = tf / (tf + k1 (1 - b + b L / avgL))."""
+    n, avg = len(docs), sum(map(len, docs)) / len(docs)
+    scores = []
+    for doc in docs:
+        total = 0.0
+        for term in set(query):
+            df = sum(term in d for d in docs)
+            tf = doc.count(term)
+            if df and tf:
+                idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+                total += idf * tf / (tf + k1 * (1 - b + b * len(doc) / avg))
+        scores.append(total)
+    return scores
+
+
+def test_bm25_scores_match_the_lucene_formula():
+    texts = ["Osaka minpaku rentals grow in Osaka", "Tokyo property prices rise", "Minpaku rules in Tokyo and Osaka"]
+    index = LexicalIndex.build(texts)
+    query = "osaka minpaku"
+    expected = _lucene_bm25(tokenize(query), [tokenize(t) for t in texts])
+    assert np.allclose(index.scores(query), expected, atol=1e-5)
+
+
+def test_search_ranks_and_drops_non_matching_chunks():
+    index = LexicalIndex.build(["Osaka minpaku rentals", "Tokyo property prices", "Minpaku rules in Osaka"])
+    scores, ids = index.search("minpaku osaka", k=10)
+    assert list(ids) == [0, 2] or list(ids) == [2, 0]
+    assert 1 not in ids
+    assert index.search("completely unknown words", k=5)[1].size == 0
+
+
+def test_top_k_breaks_ties_by_position_and_handles_k_beyond_size():
+    scores, ids = top_k(np.array([0.0, 2.0, 1.0, 2.0], dtype=np.float32), k=10)
+    assert list(ids) == [1, 3, 2]
+    assert top_k(np.array([1.0], dtype=np.float32), k=0)[1].size == 0
