@@ -19,7 +19,8 @@ class Engine:
         self.settings = settings
         self.index = index
         self.embedder = embedder
-        self.retriever = Retriever(index, embedder, settings.candidate_pool, settings.rrf_k)
+        self.retriever = Retriever(index, embedder, settings.candidate_pool, settings.rrf_k,
+                                   settings.query_cache_size)
 
     @classmethod
     def open(cls, settings: Settings) -> Engine:

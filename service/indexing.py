@@ -31,7 +31,10 @@ def load_documents(settings: Settings) -> dict[str, Document]:
 
 
 def embedder_for(settings: Settings) -> Embedder:
-    return load_embedder(settings.resolved_model_path(), settings.embed_batch_size)
+    import faiss
+
+    faiss.omp_set_num_threads(settings.faiss_threads)  # one thread beats two for single queries
+    return load_embedder(settings.resolved_model_path(), settings.embed_batch_size, settings.torch_threads)
 
 
 def index_status(settings: Settings) -> IndexStatus:

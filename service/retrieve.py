@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import faiss
 import numpy as np
 
-from index.embed import Embedder
+from index.embed import CachedQueryEmbedder, Embedder
 from index.lexical import top_k
 from index.store import CorpusIndex
 from service.errors import InvalidRequestError
@@ -23,9 +23,10 @@ class RankedChunk:
 
 
 class Retriever:
-    def __init__(self, index: CorpusIndex, embedder: Embedder, candidate_pool: int, rrf_k: int) -> None:
+    def __init__(self, index: CorpusIndex, embedder: Embedder, candidate_pool: int, rrf_k: int,
+                 query_cache_size: int = 1024) -> None:
         self.index = index
-        self.embedder = embedder
+        self.queries = CachedQueryEmbedder(embedder, query_cache_size)
         self.candidate_pool = candidate_pool
         self.rrf_k = rrf_k
 
@@ -50,7 +51,7 @@ class Retriever:
         dense: list[tuple[int, float]] = []
         lexical: list[tuple[int, float]] = []
         if mode in (RetrievalMode.dense, RetrievalMode.hybrid):
-            vector = query_vector if query_vector is not None else self.embedder.embed([query])[0]
+            vector = query_vector if query_vector is not None else self.queries.embed_query(query)
             dense = self._dense(vector, pool, allowed)
         if mode in (RetrievalMode.lexical, RetrievalMode.hybrid):
             lexical = self._lexical(query, pool, allowed)

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
 
     # Embedding and dense index.
     embed_batch_size: int = Field(default=32, ge=1)
+    torch_threads: int = Field(default=1, ge=1, description="Intra-op threads for the model (see index/embed.py).")
+    faiss_threads: int = Field(default=1, ge=1, description="OpenMP threads for FAISS searches.")
     approximate_threshold: int = Field(
         default=50_000, ge=1, description="Above this many vectors the dense index is HNSW, below it exact."
     )
@@ -42,6 +44,7 @@ class Settings(BaseSettings):
     max_k: int = Field(default=50, ge=1)
     rrf_k: int = Field(default=60, ge=1, description="Reciprocal-rank-fusion constant: 1 / (rrf_k + rank).")
     candidate_pool: int = Field(default=30, ge=1, description="Chunks taken from each retriever before fusion.")
+    query_cache_size: int = Field(default=1024, ge=0, description="Query embeddings kept in an LRU cache.")
 
     # HTTP.
     host: str = "127.0.0.1"
