@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install serve index test eval bench bench-beir clean
+.PHONY: install serve index test eval ablation bench bench-beir clean
 
 install: $(STAMP)
 
@@ -26,9 +26,17 @@ index: $(STAMP)
 serve: index
 	$(BIN)/runri serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+# The suite, then the eval gate on the real index (fails when quality drops below eval/baseline.json).
+test: index
 	$(BIN)/python -m pytest -q
+	$(BIN)/runri eval
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .hypothesis eval/reports bench/results *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+eval: index
+	$(BIN)/runri eval
+
+ablation: $(STAMP)
+	$(BIN)/python -m eval.ablation

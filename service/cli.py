@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 from service.errors import RunriError
 from service.settings import Settings, get_settings
@@ -46,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--mode", default="hybrid", help="dense, lexical or hybrid")
     search.add_argument("--json", action="store_true", help="print the API response")
     search.set_defaults(run=_search)
+
+    evaluate = commands.add_parser("eval", help="run the gold set and the regression gate")
+    evaluate.add_argument("--baseline", type=Path, help="compare with this file (default eval/baseline.json)")
+    evaluate.add_argument("--update-baseline", action="store_true", help="record this run as the baseline")
+    evaluate.add_argument("--report", type=Path, help="where to write the JSON report")
+    evaluate.set_defaults(run=_eval)
     return parser
 
 
@@ -108,6 +115,28 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
         print(f"   {p.title or p.publication or ''}")
         print("   " + p.text.replace("\n", " ")[:300])
     return 0
+
+
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.gate import BASELINE, compare, read_baseline, write_baseline
+    from eval.gold import EVAL_DIR
+    from eval.present import render
+    from eval.runner import run_eval
+    from service.engine import Engine
+
+    report = run_eval(Engine.open(settings))
+    report_path = args.report or EVAL_DIR / "reports" / "latest.json"
+    report_path.parent.mkdir(parents=True, exist_ok=True)
+    report_path.write_text(report.model_dump_json(indent=1), encoding="utf-8")
+    baseline_path = args.baseline or BASELINE
+    if args.update_baseline:
+        write_baseline(report, baseline_path)
+        print(f"baseline written to {baseline_path}")
+    baseline = read_baseline(baseline_path)
+    gate = compare(report, baseline)
+    print(render(report, baseline, gate))
+    print(f"report: {report_path}")
+    return 0 if gate.passed else 1
 
 
 if __name__ == "__main__":

@@ -1,0 +1,70 @@
+"""The regression gate: a metric may not fall below the recorded baseline by more than its tolerance."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from eval.gold import EVAL_DIR
+from eval.runner import Report
+
+BASELINE = EVAL_DIR / "baseline.json"
+# One question of ~100 moves a mean by ~0.01; allow that much noise before failing.
+DEFAULT_TOLERANCE = 0.02
+LOWER_IS_BETTER = {"abstention.false_abstention_rate"}
+
+
+@dataclass
+class GateResult:
+    failures: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    hit_to_miss: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def compare(report: Report, baseline: dict) -> GateResult:
+    result = GateResult()
+    tolerances = baseline.get("tolerances", {})
+    for name, base in baseline.get("metrics", {}).items():
+        if base is None:
+            continue
+        now = report.metrics.get(name)
+        tol = tolerances.get(name, DEFAULT_TOLERANCE)
+        if now is None:
+            result.failures.append(f"{name}: missing from this run (baseline {base:.4f})")
+        elif (now > base + tol) if name in LOWER_IS_BETTER else (now < base - tol):
+            result.failures.append(f"{name}: {now:.4f} vs baseline {base:.4f} (tolerance {tol})")
+        elif now != base:
+            result.notes.append(f"{name}: {now:.4f} vs baseline {base:.4f}")
+    for name, now in report.metrics.items():
+        if now is not None and baseline.get("metrics", {}).get(name) is None:
+            result.failures.append(f"{name}: {now:.4f} has no baseline yet; record it with "
+                                   "`runri eval --update-baseline`")
+    for outcome, base_hits in baseline.get("per_question", {}).items():
+        now_hits = report.per_question.get(outcome, {})
+        lost = sorted(qid for qid, hit in base_hits.items() if hit and now_hits.get(qid) is False)
+        if lost:
+            result.hit_to_miss[outcome] = lost
+    return result
+
+
+def read_baseline(path: Path = BASELINE) -> dict:
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def write_baseline(report: Report, path: Path = BASELINE) -> None:
+    previous = read_baseline(path)
+    baseline = {
+        "created_at": report.created_at,
+        "settings": report.settings,
+        "tolerances": previous.get("tolerances", {}),
+        "metrics": {k: v for k, v in sorted(report.metrics.items()) if v is not None},
+        "per_question": report.per_question,
+    }
+    path.write_text(json.dumps(baseline, indent=1, sort_keys=False) + "\n", encoding="utf-8")

@@ -1,0 +1,157 @@
+"""Run the gold set through the engine and collect per-question outcomes and their means."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable
+
+from pydantic import BaseModel
+
+from eval import metrics as m
+from eval.gold import GoldQuestion, GoldQuote, load_questions, load_quotes
+from index.manifest import utc_now
+from service.engine import Engine
+from service.models import RetrievalMode
+
+RETRIEVAL_K = 10
+
+
+class Report(BaseModel):
+    """Flat metric names ("retrieval.hybrid.recall@5") so the gate compares them one by one.
+    A metric whose endpoint does not exist yet is None ("not available")."""
+
+    created_at: str
+    settings: dict
+    metrics: dict[str, float | None]
+    per_question: dict[str, dict[str, bool]]  # outcome name -> {case id: hit}
+    latency_ms: dict[str, dict[str, float]]
+    details: dict[str, list[dict]]
+
+
+def run_eval(engine: Engine) -> Report:
+    documents = engine.index.documents
+    questions, quotes = load_questions(documents), load_quotes(documents)
+    timer = _Timer()
+    metrics: dict[str, float | None] = {}
+    per_question: dict[str, dict[str, bool]] = {}
+    details: dict[str, list[dict]] = {}
+
+    for mode in RetrievalMode:
+        values, hits, rows = _retrieval(engine, questions, mode, timer)
+        metrics.update({f"retrieval.{mode.value}.{name}": v for name, v in values.items()})
+        per_question[f"retrieval.{mode.value}.hit@5"] = hits
+        details[f"retrieval.{mode.value}"] = rows
+    for section, run in (("answer", _answers), ("cite", _citations)):
+        produced = run(engine, questions if section == "answer" else quotes, timer)
+        if produced is None:
+            continue
+        values, outcomes, rows = produced
+        metrics.update(values)
+        per_question.update(outcomes)
+        details[section] = rows
+    return Report(
+        created_at=utc_now(),
+        settings={"chunk_size": engine.settings.chunk_size, "chunk_overlap": engine.settings.chunk_overlap,
+                  "rrf_k": engine.settings.rrf_k, "candidate_pool": engine.settings.candidate_pool,
+                  "questions": len(questions), "quotes": len(quotes)},
+        metrics=_with_unavailable(metrics),
+        per_question=per_question,
+        latency_ms={name: m.percentiles(samples) for name, samples in timer.samples.items()},
+        details=details,
+    )
+
+
+def _retrieval(engine: Engine, questions: list[GoldQuestion], mode: RetrievalMode, timer: _Timer):
+    engine.retriever.queries.clear()  # each mode's latency includes embedding its questions
+    scores: dict[str, list[float]] = defaultdict(list)
+    hits, rows = {}, []
+    for q in (q for q in questions if q.answerable):
+        result = timer.time(f"/search {mode.value}", lambda: engine.search(q.question, RETRIEVAL_K, mode))
+        located = [(p.doc_id, p.start, p.end) for p in result.passages]
+        labels = m.credited_evidence(located, q.evidence)
+        n = len(q.evidence)
+        for k in (1, 5, 10):
+            scores[f"recall@{k}"].append(m.recall_at_k(labels, n, k))
+        scores["mrr@10"].append(m.reciprocal_rank(labels, 10))
+        scores["ndcg@10"].append(m.ndcg_at_k(labels, n, 10))
+        hits[q.id] = any(label is not None for label in labels[:5])
+        rows.append({"id": q.id, "labels": labels, "passages": located})
+    return {name: m.mean(values) for name, values in scores.items()}, hits, rows
+
+
+def _answers(engine: Engine, questions: list[GoldQuestion], timer: _Timer):
+    ask = getattr(engine, "ask", None)
+    if ask is None:
+        return None
+    engine.retriever.queries.clear()
+    contains, iou, cited, abstained, answerable, rows = {}, [], {}, [], [], []
+    correct_abstention = {}
+    for q in questions:
+        result = timer.time("/ask", lambda: ask(q.question))
+        a = result.answer
+        abstained.append(a is None)
+        answerable.append(q.answerable)
+        correct_abstention[q.id] = (a is None) != q.answerable
+        rows.append({"id": q.id, "answer": a.text if a else None, "doc": a.doc_id if a else None,
+                     "confidence": result.confidence, "gold": q.answer})
+        if not q.answerable:
+            continue
+        contains[q.id] = a is not None and m.contains_answer(a.text, q.answer)
+        iou.append(m.span_iou((a.doc_id, a.start, a.end), q.evidence) if a else 0.0)
+        cited[q.id] = a is not None and a.doc_id in {s.doc_id for s in q.evidence}
+    abst = m.abstention_scores(abstained, answerable)
+    values = {
+        "answer.contains_gold": m.mean([float(v) for v in contains.values()]),
+        "answer.evidence_iou": m.mean(iou),
+        "answer.cited_doc_correct": m.mean([float(v) for v in cited.values()]),
+        "abstention.precision": round(abst["precision"], 4),
+        "abstention.recall": round(abst["recall"], 4),
+        "abstention.false_abstention_rate": round(abst["false_abstention_rate"], 4),
+    }
+    outcomes = {"answer.contains_gold": contains, "answer.cited_doc_correct": cited,
+                "abstention.correct": correct_abstention}
+    return values, outcomes, rows
+
+
+def _citations(engine: Engine, quotes: list[GoldQuote], timer: _Timer):
+    cite = getattr(engine, "cite", None)
+    if cite is None:
+        return None
+    correct, exact_offsets, rows = {}, {}, []
+    by_kind: dict[str, list[float]] = defaultdict(list)
+    for quote in quotes:
+        check = timer.time("/cite", lambda: cite(quote.text)).whole
+        top = check.matches[0] if check.matches else None
+        located_right = quote.expected == "not_found" or (
+            top is not None and any(s.overlaps(top.doc_id, top.start, top.end) for s in quote.sources))
+        correct[quote.id] = check.verdict.value == quote.expected and located_right
+        by_kind[quote.kind.value].append(float(correct[quote.id]))
+        if quote.expected == "exact":
+            found = {(x.doc_id, x.start, x.end) for x in check.matches if x.verdict.value == "exact"}
+            exact_offsets[quote.id] = found == {(s.doc_id, s.start, s.end) for s in quote.sources}
+        rows.append({"id": quote.id, "expected": quote.expected, "verdict": check.verdict.value,
+                     "top": [top.doc_id, top.start, top.end, round(top.score, 3)] if top else None})
+    values = {f"cite.accuracy.{kind}": m.mean(v) for kind, v in sorted(by_kind.items())}
+    values["cite.accuracy"] = m.mean([float(v) for v in correct.values()])
+    values["cite.offsets_exact"] = m.mean([float(v) for v in exact_offsets.values()])
+    return values, {"cite.correct": correct, "cite.offsets_exact": exact_offsets}, rows
+
+
+def _with_unavailable(metrics: dict[str, float | None]) -> dict[str, float | None]:
+    """Name the metrics of endpoints that do not exist yet, so the report says 'not available'."""
+    placeholders = ["answer.contains_gold", "answer.evidence_iou", "answer.cited_doc_correct",
+                    "abstention.precision", "abstention.recall", "abstention.false_abstention_rate",
+                    "cite.accuracy", "cite.offsets_exact"]
+    return {**{name: None for name in placeholders}, **metrics}
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.samples: dict[str, list[float]] = defaultdict(list)
+
+    def time(self, name: str, call: Callable):
+        started = time.perf_counter()
+        result = call()
+        self.samples[name].append((time.perf_counter() - started) * 1000)
+        return result

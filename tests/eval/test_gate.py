@@ -1,0 +1,69 @@
+"""The gate fails on a drop beyond tolerance and names the questions that went from hit to miss."""
+
+import json
+
+import pytest
+
+from eval.gate import compare, read_baseline, write_baseline
+from eval.runner import Report, run_eval
+from service import cli
+from service.settings import get_settings
+
+
+@pytest.fixture(scope="module")
+def report(engine) -> Report:
+    return run_eval(engine)
+
+
+def test_report_has_every_retrieval_metric_and_latency(report):
+    for mode in ("dense", "lexical", "hybrid"):
+        for name in ("recall@1", "recall@5", "recall@10", "mrr@10", "ndcg@10"):
+            assert 0.0 <= report.metrics[f"retrieval.{mode}.{name}"] <= 1.0
+    assert report.latency_ms["/search hybrid"]["p50"] > 0
+
+
+def test_hybrid_is_at_least_as_good_as_each_single_mode(report):
+    for metric in ("recall@5", "mrr@10"):
+        hybrid = report.metrics[f"retrieval.hybrid.{metric}"]
+        assert hybrid >= report.metrics[f"retrieval.dense.{metric}"]
+        assert hybrid >= report.metrics[f"retrieval.lexical.{metric}"]
+
+
+def test_identical_run_passes_and_a_better_baseline_fails_naming_questions(report, tmp_path):
+    path = tmp_path / "baseline.json"
+    write_baseline(report, path)
+    assert compare(report, read_baseline(path)).passed
+
+    better = read_baseline(path)
+    better["metrics"]["retrieval.hybrid.recall@5"] = report.metrics["retrieval.hybrid.recall@5"] + 0.05
+    missed = next(qid for qid, hit in report.per_question["retrieval.hybrid.hit@5"].items() if not hit)
+    better["per_question"]["retrieval.hybrid.hit@5"][missed] = True
+    result = compare(report, better)
+    assert not result.passed
+    assert any(f.startswith("retrieval.hybrid.recall@5:") for f in result.failures)
+    assert result.hit_to_miss["retrieval.hybrid.hit@5"] == [missed]
+
+
+def test_a_drop_within_tolerance_passes(report, tmp_path):
+    path = tmp_path / "baseline.json"
+    write_baseline(report, path)
+    baseline = read_baseline(path)
+    baseline["metrics"]["retrieval.dense.mrr@10"] += 0.01
+    assert compare(report, baseline).passed
+
+
+def test_cli_exits_nonzero_against_a_better_baseline(settings, report, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("RUNRI_DATA_DIR", str(settings.data_dir))
+    get_settings.cache_clear()
+    path = tmp_path / "baseline.json"
+    write_baseline(report, path)
+    baseline = json.loads(path.read_text())
+    baseline["metrics"]["retrieval.lexical.ndcg@10"] = 1.0
+    path.write_text(json.dumps(baseline))
+    try:
+        assert cli.main(["eval", "--baseline", str(path), "--report", str(tmp_path / "r.json")]) == 1
+    finally:
+        get_settings.cache_clear()
+    out = capsys.readouterr().out
+    assert "GATE FAILED" in out and "retrieval.lexical.ndcg@10" in out
+    assert json.loads((tmp_path / "r.json").read_text())["metrics"]["retrieval.lexical.ndcg@10"] < 1.0
