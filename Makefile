@@ -40,3 +40,7 @@ eval: index
 
 ablation: $(STAMP)
 	$(BIN)/python -m eval.ablation
+
+# BEIR SciFact through our own BM25 / MiniLM+FAISS / RRF stack; data read from ../shared/bench-data/scifact.
+bench-beir: $(STAMP)
+	$(BIN)/python -m bench.beir

@@ -86,7 +86,7 @@ def _answers(engine: Engine, questions: list[GoldQuestion], timer: _Timer):
         return None
     engine.retriever.queries.clear()
     contains, iou, cited, abstained, answerable, rows = {}, [], {}, [], [], []
-    correct_abstention = {}
+    correct_abstention, corroborated, listed_right = {}, {}, []
     for q in questions:
         result = timer.time("/ask", lambda: ask(q.question))
         a = result.answer
@@ -100,17 +100,28 @@ def _answers(engine: Engine, questions: list[GoldQuestion], timer: _Timer):
         contains[q.id] = a is not None and m.contains_answer(a.text, q.answer)
         iou.append(m.span_iou((a.doc_id, a.start, a.end), q.evidence) if a else 0.0)
         cited[q.id] = a is not None and a.doc_id in {s.doc_id for s in q.evidence}
+        if a is None:
+            continue
+        listed_right += [any(s.overlaps(c.doc_id, c.start, c.end) for s in q.evidence)
+                         for c in result.also_reported_in]
+        others = {s.doc_id for s in q.evidence} - {a.doc_id}
+        if cited[q.id] and others:
+            corroborated[q.id] = others <= {c.doc_id for c in result.also_reported_in}
     abst = m.abstention_scores(abstained, answerable)
     values = {
         "answer.contains_gold": m.mean([float(v) for v in contains.values()]),
         "answer.evidence_iou": m.mean(iou),
         "answer.cited_doc_correct": m.mean([float(v) for v in cited.values()]),
+        # Of questions whose fact is in several articles and whose answer cites one of them:
+        # share listing all the others. And: share of listed corroborations that are gold evidence.
+        "answer.corroboration_recall": m.mean([float(v) for v in corroborated.values()]),
+        "answer.corroboration_precision": m.mean([float(v) for v in listed_right]) if listed_right else 1.0,
         "abstention.precision": round(abst["precision"], 4),
         "abstention.recall": round(abst["recall"], 4),
         "abstention.false_abstention_rate": round(abst["false_abstention_rate"], 4),
     }
     outcomes = {"answer.contains_gold": contains, "answer.cited_doc_correct": cited,
-                "abstention.correct": correct_abstention}
+                "abstention.correct": correct_abstention, "answer.corroborated": corroborated}
     return values, outcomes, rows
 
 
@@ -141,6 +152,7 @@ def _citations(engine: Engine, quotes: list[GoldQuote], timer: _Timer):
 def _with_unavailable(metrics: dict[str, float | None]) -> dict[str, float | None]:
     """Name the metrics of endpoints that do not exist yet, so the report says 'not available'."""
     placeholders = ["answer.contains_gold", "answer.evidence_iou", "answer.cited_doc_correct",
+                    "answer.corroboration_recall", "answer.corroboration_precision",
                     "abstention.precision", "abstention.recall", "abstention.false_abstention_rate",
                     "cite.accuracy", "cite.offsets_exact"]
     return {**{name: None for name in placeholders}, **metrics}

@@ -15,7 +15,9 @@ from bm25s.stopwords import STOPWORDS_EN
 _CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # Numbers keep their separators ("870,000", "45.4"); CJK runs are one match; other words are \w runs.
 _TOKEN = re.compile(rf"\d+(?:[.,]\d+)*|[{_CJK}]+|[^\W\d_{_CJK}]+", re.UNICODE)
-_STOPWORDS = frozenset(STOPWORDS_EN)
+# bm25s' English list lacks question words; in a question they carry no topic ("Who is Jasper Koll?").
+_STOPWORDS = frozenset(STOPWORDS_EN) | {"who", "whom", "whose", "what", "which", "when", "where", "why", "how",
+                                        "does", "did", "do", "many", "much"}
 
 
 @lru_cache(maxsize=1)

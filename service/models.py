@@ -61,3 +61,38 @@ class SearchResult(BaseModel):
     mode: RetrievalMode
     passages: list[Passage]
     took_ms: float
+
+
+class Answer(BaseModel):
+    """The extractive answer: a sentence of an article, `document.text[start:end] == text`."""
+
+    text: str
+    doc_id: str
+    title: str | None
+    publication: str | None
+    date: date | None
+    start: int
+    end: int
+
+
+class Corroboration(BaseModel):
+    """Another article stating the same thing, with its own excerpt."""
+
+    doc_id: str
+    title: str | None
+    publication: str | None
+    date: date | None
+    start: int
+    end: int
+    text: str
+    similarity: float = Field(description="Cosine similarity of this sentence to the answer sentence.")
+
+
+class AskResult(BaseModel):
+    question: str
+    answer: Answer | None
+    confidence: float = Field(ge=0, le=1)
+    abstained_reason: str | None
+    passages: list[Passage]
+    also_reported_in: list[Corroboration]
+    took_ms: float

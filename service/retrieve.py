@@ -22,6 +22,17 @@ class RankedChunk:
     retrievers: frozenset[RetrievalMode]
 
 
+@dataclass(frozen=True)
+class Ranking:
+    """The fused ranking, and each leg's own (kept so answers can look past fusion's blind spots)."""
+
+    fused: list[RankedChunk]
+    legs: dict[RetrievalMode, list[RankedChunk]]
+
+    def leg_heads(self, n: int) -> list[RankedChunk]:
+        return [item for leg in self.legs.values() for item in leg[:n]]
+
+
 class Retriever:
     def __init__(self, index: CorpusIndex, embedder: Embedder, candidate_pool: int, rrf_k: int,
                  query_cache_size: int = 1024) -> None:
@@ -45,9 +56,13 @@ class Retriever:
     def rank(self, query: str, mode: RetrievalMode, pool: int, filters: Filters | None = None,
              query_vector: np.ndarray | None = None) -> list[RankedChunk]:
         """Chunks ranked by `mode`, best first, at most `pool` from each retriever."""
+        return self.ranking(query, mode, pool, filters, query_vector).fused
+
+    def ranking(self, query: str, mode: RetrievalMode, pool: int, filters: Filters | None = None,
+                query_vector: np.ndarray | None = None) -> Ranking:
         allowed = self.allowed_chunks(filters)
         if allowed is not None and allowed.size == 0:
-            return []
+            return Ranking([], {})
         dense: list[tuple[int, float]] = []
         lexical: list[tuple[int, float]] = []
         if mode in (RetrievalMode.dense, RetrievalMode.hybrid):
@@ -55,15 +70,15 @@ class Retriever:
             dense = self._dense(vector, pool, allowed)
         if mode in (RetrievalMode.lexical, RetrievalMode.hybrid):
             lexical = self._lexical(query, pool, allowed)
-        if mode is RetrievalMode.dense:
-            return [RankedChunk(i, s, frozenset({mode})) for i, s in dense]
-        if mode is RetrievalMode.lexical:
-            return [RankedChunk(i, s, frozenset({mode})) for i, s in lexical]
+        legs = {leg: [RankedChunk(i, s, frozenset({leg})) for i, s in ranked]
+                for leg, ranked in ((RetrievalMode.dense, dense), (RetrievalMode.lexical, lexical)) if ranked}
+        if mode is not RetrievalMode.hybrid:
+            return Ranking(legs.get(mode, []), legs)
         found_by = {i: {RetrievalMode.dense} for i, _ in dense}
         for i, _ in lexical:
             found_by.setdefault(i, set()).add(RetrievalMode.lexical)
         fused = reciprocal_rank_fusion([[i for i, _ in dense], [i for i, _ in lexical]], k=self.rrf_k)
-        return [RankedChunk(int(i), s, frozenset(found_by[i])) for i, s in fused[:pool]]
+        return Ranking([RankedChunk(int(i), s, frozenset(found_by[i])) for i, s in fused[:pool]], legs)
 
     def passages(self, ranked: list[RankedChunk], k: int) -> list[Passage]:
         """Up to k passages: chunks of one document that overlap or touch are merged into one."""

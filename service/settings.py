@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     candidate_pool: int = Field(default=30, ge=1, description="Chunks taken from each retriever before fusion.")
     query_cache_size: int = Field(default=1024, ge=0, description="Query embeddings kept in an LRU cache.")
 
+    # Answers (calibrated on the eval suite; see README "Answers and abstention").
+    answer_leg_depth: int = Field(default=3, ge=0, description="Each retriever's top chunks also compete for the answer.")
+    abstain_below: float = Field(default=0.3, ge=0, le=1, description="Abstain when confidence is below this.")
+    corroboration_min_similarity: float = Field(default=0.6, ge=0, le=1)
+    corroboration_min_shared: float = Field(default=0.3, ge=0, le=1)
+
     # HTTP.
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

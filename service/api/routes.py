@@ -9,9 +9,9 @@ from fastapi.responses import JSONResponse
 
 from index.corpus import Document
 from service.api.deps import EngineDep, FiltersDep
-from service.api.schemas import DocumentFull, DocumentSummary, Excerpt, Health, Ready
+from service.api.schemas import AskRequest, DocumentFull, DocumentSummary, Excerpt, Health, Ready
 from service.errors import InvalidRequestError
-from service.models import RetrievalMode, SearchResult
+from service.models import AskResult, RetrievalMode, SearchResult
 
 router = APIRouter()
 
@@ -69,6 +69,14 @@ def search(
 ) -> SearchResult:
     """Top-k passages with exact offsets: `text == document.text[start:end]`."""
     return engine.search(_not_blank(q, "q"), k, mode, filters)
+
+
+@router.post("/ask", response_model=AskResult, tags=["ask"],
+             responses={422: {"description": "Invalid question, k, mode or filters"}})
+def ask(request: AskRequest, engine: EngineDep) -> AskResult:
+    """An extractive answer with exact offsets, its supporting passages and the other articles that
+    say the same, or `answer: null` with the reason when the articles do not answer it."""
+    return engine.ask(request.question, request.k, request.mode, request.filters)
 
 
 def _not_blank(value: str, field: str) -> str:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, field_validator
+
+from service.models import Filters, RetrievalMode
 
 
 class Health(BaseModel):
@@ -45,3 +47,18 @@ class Excerpt(BaseModel):
     text: str
     before: str
     after: str
+
+
+class AskRequest(BaseModel):
+    question: str = Field(min_length=1, max_length=1000, description="1-1000 characters after trimming.")
+    k: int = Field(default=5, ge=1, le=50, description="How many passages to return.")
+    mode: RetrievalMode = RetrievalMode.hybrid
+    filters: Filters | None = None
+
+    @field_validator("question")
+    @classmethod
+    def _trimmed(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("must contain at least 1 non-whitespace character")
+        return value

@@ -1,0 +1,118 @@
+"""Answer stage: pick the sentence that answers the question, say how sure we are, or abstain.
+
+No QA model is available, so a sentence is scored from two signals measured on the gold set:
+- meaning: cosine between the question and the sentence (sentence vectors are built with the index);
+- coverage: how much of the question's informative vocabulary (IDF-weighted) the sentence, or the
+  passage around it, contains. A question about "Nagoya" is not answered by a sentence about Osaka,
+  however similar they look to the embedding model.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.lexical import tokenize
+from index.store import CorpusIndex, Sentence
+from service.models import Passage
+
+
+@dataclass(frozen=True)
+class AnswerWeights:
+    """How sentence evidence is combined; chosen on the eval suite (see README, 'Answers')."""
+
+    meaning: float = 1.0
+    sentence_coverage: float = 0.75
+    passage_coverage: float = 0.25
+    passage_rank: float = 0.05  # penalty per rank of the passage the sentence comes from
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredSentence:
+    sentence: Sentence
+    passage_index: int
+    cosine: float
+    sentence_coverage: float
+    passage_coverage: float
+    score: float
+
+
+class SentenceScorer:
+    """Scores candidate sentences against a question; built once per index."""
+
+    def __init__(self, index: CorpusIndex, weights: AnswerWeights = AnswerWeights()) -> None:
+        self.index = index
+        self.weights = weights
+        self.vectors = index.sentence_vectors.matrix()
+        self.tokens = [set(tokenize(index.text_of(s.doc_id, s.start, s.end))) for s in index.sentences]
+        self._df = Counter(t for toks in self.tokens for t in toks)
+        n = len(self.tokens)
+        self._idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in self._df.items()}
+        self._unseen_idf = math.log(1 + (n + 0.5) / 0.5)  # a word no article uses: maximally informative
+
+    def is_rare(self, token: str, share: float) -> bool:
+        return self._df.get(token, 0) <= share * len(self.tokens)
+
+    def idf(self, token: str) -> float:
+        return self._idf.get(token, self._unseen_idf)
+
+    def coverage(self, question_tokens: set[str], tokens: set[str]) -> float:
+        """IDF-weighted share of the question's words found in `tokens` (1.0 = all of them)."""
+        total = sum(self.idf(t) for t in question_tokens)
+        return sum(self.idf(t) for t in question_tokens & tokens) / total if total else 0.0
+
+    def score(self, question_vector: np.ndarray, question: str, passages: list[Passage]) -> list[ScoredSentence]:
+        """Every sentence of every passage, best first."""
+        q_tokens = set(tokenize(question))
+        scored = []
+        for p_index, passage in enumerate(passages):
+            sentences = self.index.sentences_in(passage.doc_id, passage.start, passage.end)
+            if not sentences:
+                continue
+            passage_tokens = set().union(*(self.tokens[s.id] for s in sentences))
+            p_cov = self.coverage(q_tokens, passage_tokens)
+            cosines = self.vectors[[s.id for s in sentences]] @ question_vector
+            for sentence, cosine in zip(sentences, cosines):
+                s_cov = self.coverage(q_tokens, self.tokens[sentence.id])
+                w = self.weights
+                total = (w.meaning * float(cosine) + w.sentence_coverage * s_cov + w.passage_coverage * p_cov
+                         - w.passage_rank * p_index)
+                scored.append(ScoredSentence(sentence, p_index, float(cosine), s_cov, p_cov, total))
+        scored.sort(key=lambda s: -s.score)
+        return scored
+
+
+_QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "in", "according",
+                   "did", "does", "do", "is", "are", "was", "were", "the", "a", "an", "can", "approximately",
+                   "roughly", "about", "by", "for", "on", "at", "of", "to", "as", "and", "or"}
+_KEY_TOKEN = re.compile(r"[A-Za-z][\w’'-]*|\d[\d,.]*\d|\d|[\u3040-\u30ff\u3400-\u9fff]+")
+
+
+def key_terms(question: str) -> dict[str, str]:
+    """The words a question hinges on — names (capitalised), numbers and CJK terms — as
+    {index token: the reader's word}. "Nagoya" or "2010" is not answered by a passage without them."""
+    keys: dict[str, str] = {}
+    for match in _KEY_TOKEN.finditer(question):
+        word = match.group()
+        if word[0].isdigit() or not word.isascii() or (word[0].isupper() and word.lower() not in _QUESTION_WORDS):
+            keys.update({token: word for token in tokenize(word)})
+    return keys
+
+
+@dataclass(frozen=True)
+class Confidence:
+    """Confidence in [0, 1]: the best sentence's score mapped linearly from `floor` (0) to `ceiling`
+    (1), halved when the question names something rare that the answer's passage never mentions."""
+
+    floor: float = 0.6
+    ceiling: float = 1.4
+    missing_key_factor: float = 0.5
+    rare_share: float = 0.02  # a key term in more than 2% of sentences (Chinese, Japan) is not telling
+
+    def of(self, best: ScoredSentence, missing_rare_key: bool) -> float:
+        value = min(max((best.score - self.floor) / (self.ceiling - self.floor), 0.0), 1.0)
+        return round(value * (self.missing_key_factor if missing_rare_key else 1.0), 4)
