@@ -59,9 +59,6 @@ class DenseIndex:
         keep = ids[0] >= 0
         return scores[0][keep], ids[0][keep]
 
-    def reconstruct(self, row: int) -> np.ndarray:
-        return self._index.reconstruct(int(row))
-
     def matrix(self) -> np.ndarray:
         """All stored vectors as one (n, d) array, for scoring a few known rows without a search."""
         return self._index.reconstruct_n(0, self.size) if self.size else np.zeros((0, self.dimension), np.float32)

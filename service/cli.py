@@ -44,19 +44,14 @@ def _parser() -> argparse.ArgumentParser:
     status = index.add_parser("status", help="print the manifest and whether the index is fresh")
     status.set_defaults(run=_index_status)
 
-    search = commands.add_parser("search", help="print the passages that match a query")
-    search.add_argument("query")
-    search.add_argument("-k", type=int, default=None)
-    search.add_argument("--mode", default="hybrid", help="dense, lexical or hybrid")
-    search.add_argument("--json", action="store_true", help="print the API response")
-    search.set_defaults(run=_search)
-
-    ask = commands.add_parser("ask", help="answer a question from the articles")
-    ask.add_argument("question")
-    ask.add_argument("-k", type=int, default=None)
-    ask.add_argument("--mode", default="hybrid", help="dense, lexical or hybrid")
-    ask.add_argument("--json", action="store_true", help="print the API response")
-    ask.set_defaults(run=_ask)
+    for name, text, helptext, run in (("search", "query", "print the passages that match a query", _search),
+                                      ("ask", "question", "answer a question from the articles", _ask)):
+        command = commands.add_parser(name, help=helptext)
+        command.add_argument(text)
+        command.add_argument("-k", type=int, default=None)
+        command.add_argument("--mode", default="hybrid", help="dense, lexical or hybrid")
+        command.add_argument("--json", action="store_true", help="print the API response")
+        command.set_defaults(run=run)
 
     evaluate = commands.add_parser("eval", help="run the gold set and the regression gate")
     evaluate.add_argument("--baseline", type=Path, help="compare with this file (default eval/baseline.json)")

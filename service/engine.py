@@ -55,18 +55,17 @@ class Engine:
         # competes for the answer too, and joins the passages when it wins.
         extra = [p for p in self.retriever.passages(ranking.leg_heads(self.settings.answer_leg_depth), k * 2)
                  if not any(q.doc_id == p.doc_id and q.start <= p.start and p.end <= q.end for q in passages)]
-        vector = self.retriever.queries.embed_query(question)
-        scored = self.scorer.score(vector, question, passages + extra)
-        if scored and scored[0].passage_index >= len(passages):
-            winner = (passages + extra)[scored[0].passage_index]
-            passages = [winner] + passages[: k - 1]
-            scored = self.scorer.score(vector, question, passages)
+        candidates = passages + extra
+        scored = self.scorer.score(self.retriever.queries.embed_query(question), question, candidates)
         if not scored:
             return AskResult(question=question, answer=None, confidence=0.0, passages=passages,
                              abstained_reason="no passage matches the question", also_reported_in=[],
                              took_ms=_ms_since(started))
         best = scored[0]
-        missing = self._missing_rare_keys(question, passages[best.passage_index])
+        best_passage = candidates[best.passage_index]
+        if best.passage_index >= len(passages):
+            passages = [best_passage] + passages[: k - 1]
+        missing = self._missing_rare_keys(question, best_passage)
         confidence = self.confidence.of(best, bool(missing))
         if confidence < self.settings.abstain_below:
             reason = (f"the articles never mention {', '.join(sorted(missing))} near the best match"
@@ -88,15 +87,11 @@ class Engine:
                 if token not in present and self.scorer.is_rare(token, self.confidence.rare_share)}
 
     def _answer(self, best: ScoredSentence) -> Answer:
-        s, doc = best.sentence, self.index.documents[best.sentence.doc_id]
-        return Answer(text=doc.text[s.start:s.end], doc_id=doc.id, title=doc.title, publication=doc.publication,
-                      date=doc.date, start=s.start, end=s.end)
+        s = best.sentence
+        return Answer.of(self.index.documents[s.doc_id], s.start, s.end)
 
     def _corroboration(self, s, similarity: float) -> Corroboration:
-        doc = self.index.documents[s.doc_id]
-        return Corroboration(doc_id=doc.id, title=doc.title, publication=doc.publication, date=doc.date,
-                             start=s.start, end=s.end, text=doc.text[s.start:s.end],
-                             similarity=round(similarity, 4))
+        return Corroboration.of(self.index.documents[s.doc_id], s.start, s.end, similarity=round(similarity, 4))
 
     def document(self, doc_id: str) -> Document:
         doc = self.index.documents.get(doc_id)

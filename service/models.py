@@ -7,6 +7,8 @@ from enum import Enum
 
 from pydantic import BaseModel, Field
 
+from index.corpus import Document
+
 
 class RetrievalMode(str, Enum):
     """How passages are found: FAISS alone, BM25 alone, or both fused by reciprocal rank."""
@@ -41,8 +43,8 @@ class Span(BaseModel):
     end: int
 
 
-class Passage(BaseModel):
-    """A verbatim excerpt: `document.text[start:end] == text`."""
+class Citation(BaseModel):
+    """A verbatim excerpt of one article and where it stands: `document.text[start:end] == text`."""
 
     doc_id: str
     title: str | None
@@ -51,6 +53,17 @@ class Passage(BaseModel):
     start: int
     end: int
     text: str
+
+    @classmethod
+    def of(cls, doc: Document, start: int, end: int, **fields):
+        """The one place an excerpt is cut from an article, so its text always matches its offsets."""
+        return cls(doc_id=doc.id, title=doc.title, publication=doc.publication, date=doc.date,
+                   start=start, end=end, text=doc.text[start:end], **fields)
+
+
+class Passage(Citation):
+    """A retrieved passage: overlapping chunks of one article merged."""
+
     score: float
     retrievers: list[RetrievalMode] = Field(description="Which retrievers ranked this passage.")
     highlights: list[Span] = Field(default_factory=list, description="Sentences supporting the answer.")
@@ -63,28 +76,13 @@ class SearchResult(BaseModel):
     took_ms: float
 
 
-class Answer(BaseModel):
-    """The extractive answer: a sentence of an article, `document.text[start:end] == text`."""
-
-    text: str
-    doc_id: str
-    title: str | None
-    publication: str | None
-    date: date | None
-    start: int
-    end: int
+class Answer(Citation):
+    """The extractive answer: one sentence of an article."""
 
 
-class Corroboration(BaseModel):
+class Corroboration(Citation):
     """Another article stating the same thing, with its own excerpt."""
 
-    doc_id: str
-    title: str | None
-    publication: str | None
-    date: date | None
-    start: int
-    end: int
-    text: str
     similarity: float = Field(description="Cosine similarity of this sentence to the answer sentence.")
 
 

@@ -100,10 +100,8 @@ class Retriever:
 
     def _passage(self, m: dict) -> Passage:
         doc = self.index.documents[m["doc_id"]]
-        return Passage(doc_id=doc.id, title=doc.title, publication=doc.publication, date=doc.date,
-                       start=m["start"], end=m["end"], text=doc.text[m["start"]:m["end"]],
-                       score=round(float(m["score"]), 6),
-                       retrievers=sorted(m["retrievers"], key=lambda r: r.value))
+        return Passage.of(doc, m["start"], m["end"], score=round(float(m["score"]), 6),
+                          retrievers=sorted(m["retrievers"], key=lambda r: r.value))
 
     def _dense(self, vector: np.ndarray, pool: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
         index = self.index.chunk_vectors

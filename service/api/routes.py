@@ -54,9 +54,8 @@ def get_excerpt(doc_id: str, engine: EngineDep, start: Annotated[int, Query(ge=0
                 context: Annotated[int, Query(ge=0, le=2000, description="Characters shown around it.")] = 200
                 ) -> Excerpt:
     """The exact cited text with some context: a stable citation link."""
-    doc, before, text, after = engine.excerpt(doc_id, start, end, context)
-    return Excerpt(doc_id=doc.id, title=doc.title, publication=doc.publication, date=doc.date,
-                   start=start, end=end, text=text, before=before, after=after)
+    doc, before, _, after = engine.excerpt(doc_id, start, end, context)
+    return Excerpt.of(doc, start, end, before=before, after=after)
 
 
 @router.get("/search", response_model=SearchResult, tags=["search"])

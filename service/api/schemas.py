@@ -6,7 +6,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field, field_validator
 
-from service.models import Filters, RetrievalMode
+from service.models import Citation, Filters, RetrievalMode
 
 
 class Health(BaseModel):
@@ -37,14 +37,9 @@ class DocumentFull(DocumentSummary):
     text: str
 
 
-class Excerpt(BaseModel):
-    doc_id: str
-    title: str | None
-    publication: str | None
-    date: date | None
-    start: int
-    end: int
-    text: str
+class Excerpt(Citation):
+    """A citation link's target: the exact text plus some context either side."""
+
     before: str
     after: str
 
