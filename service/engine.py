@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from index.corpus import Document
 from index.embed import Embedder
@@ -63,8 +64,10 @@ class Engine:
                              took_ms=_ms_since(started))
         best = scored[0]
         best_passage = candidates[best.passage_index]
-        if best.passage_index >= len(passages):
+        if best.passage_index >= len(passages):  # a leg's head won: it leads the passages, scored as first
             passages = [best_passage] + passages[: k - 1]
+            best = replace(best, passage_index=0,
+                           score=best.score + self.scorer.weights.passage_rank * best.passage_index)
         missing = self._missing_rare_keys(question, best_passage)
         confidence = self.confidence.of(best, bool(missing))
         if confidence < self.settings.abstain_below:
