@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install serve index test eval ablation bench bench-beir clean
+.PHONY: install serve index test eval ablation calibrate-cite bench bench-beir clean
 
 install: $(STAMP)
 
@@ -40,6 +40,10 @@ eval: index
 
 ablation: $(STAMP)
 	$(BIN)/python -m eval.ablation
+
+# Sweep the /cite thresholds over eval/quotes.jsonl; the chosen values are RUNRI_CITE_* settings.
+calibrate-cite: index
+	$(BIN)/python -m eval.calibrate_cite --show
 
 # BEIR SciFact through our own BM25 / MiniLM+FAISS / RRF stack; data read from ../shared/bench-data/scifact.
 bench-beir: $(STAMP)

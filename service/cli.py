@@ -53,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--json", action="store_true", help="print the API response")
         command.set_defaults(run=run)
 
+    cite = commands.add_parser("cite", help="find where a quote comes from and what it changed")
+    cite.add_argument("text", help="the quote or claim, as pasted")
+    cite.add_argument("--json", action="store_true", help="print the API response")
+    cite.set_defaults(run=_cite)
+
     evaluate = commands.add_parser("eval", help="run the gold set and the regression gate")
     evaluate.add_argument("--baseline", type=Path, help="compare with this file (default eval/baseline.json)")
     evaluate.add_argument("--update-baseline", action="store_true", help="record this run as the baseline")
@@ -143,6 +148,43 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     for c in result.also_reported_in:
         print(f"Also reported in: {c.title or c.publication or c.doc_id} [{c.doc_id} {c.start}:{c.end}]: {c.text}")
     return 0
+
+
+def _cite(args: argparse.Namespace, settings: Settings) -> int:
+    from service.engine import Engine
+
+    text = args.text.strip()
+    if not text:
+        raise ValueError("the quote is empty")
+    result = Engine.open(settings).cite(text)
+    if args.json:
+        print(result.model_dump_json(indent=2))
+        return 0
+    checks = [result.whole] + result.sentences
+    for number, check in enumerate(checks):
+        if number == 1:
+            print("\nSentence by sentence:")
+        print(f"{_VERDICTS[check.verdict.value]}: {check.text}")
+        for m in check.matches:
+            source = ", ".join(str(x) for x in (m.title, m.publication, m.date) if x) or m.doc_id
+            print(f"  {m.verdict.value} ({m.score:.2f}) in {source} [{m.doc_id} {m.start}:{m.end}]")
+            print(f"  original: {m.text}")
+            changes = [d for d in m.diff if d.op != "equal"]
+            if changes:
+                print("  changed: " + "; ".join(_describe(d) for d in changes))
+    return 0
+
+
+_VERDICTS = {"exact": "EXACT quote", "near": "ALTERED quote", "paraphrase": "PARAPHRASE",
+             "not_found": "NOT FOUND in the articles"}
+
+
+def _describe(step) -> str:
+    if step.op == "replace":
+        return f"'{step.original}' -> '{step.pasted}'"
+    if step.op == "insert":
+        return f"added '{step.pasted}'"
+    return f"dropped '{step.original}'"
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:

@@ -10,10 +10,12 @@ from index.embed import Embedder
 from index.store import CorpusIndex
 from service.errors import DocumentNotFoundError, InvalidRequestError
 from service.indexing import embedder_for, open_index
+from index.sentences import split_sentences
 from service.answer import Confidence, ScoredSentence, SentenceScorer, key_terms
+from service.cite import CiteRules, Found, QuoteFinder
 from service.corroborate import CorroborationRule, corroborating_sentences
-from service.models import (Answer, AskResult, Corroboration, Filters, Passage, RetrievalMode, SearchResult,
-                            Span)
+from service.models import (Answer, AskResult, CiteResult, Corroboration, Filters, Passage, QuoteCheck,
+                            QuoteMatch, RetrievalMode, SearchResult, Span, Verdict)
 from service.retrieve import Retriever
 from service.settings import Settings
 
@@ -29,6 +31,9 @@ class Engine:
         self.confidence = Confidence()
         self.corroboration = CorroborationRule(settings.corroboration_min_similarity,
                                                settings.corroboration_min_shared)
+        self.quotes = QuoteFinder(index, self.retriever, self.scorer, CiteRules(
+            settings.cite_near_min_similarity, settings.cite_paraphrase_min_similarity,
+            settings.cite_paraphrase_min_shared, settings.cite_candidate_pool, settings.cite_max_matches))
 
     @classmethod
     def open(cls, settings: Settings) -> Engine:
@@ -81,6 +86,25 @@ class Engine:
                          abstained_reason=None, passages=passages,
                          also_reported_in=[self._corroboration(s, sim) for s, sim in corroborating],
                          took_ms=_ms_since(started))
+
+    def cite(self, text: str) -> CiteResult:
+        """Where the pasted text comes from: checked whole, and sentence by sentence when it holds
+        several (a paragraph of claims from different places)."""
+        started = time.perf_counter()
+        spans = split_sentences(text)
+        whole = self._check(text, 0, len(text), paraphrase=len(spans) <= 1)
+        sentences = [self._check(text, s.start, s.end) for s in spans] if len(spans) > 1 else []
+        return CiteResult(text=text, verdict=whole.verdict, whole=whole, sentences=sentences,
+                          took_ms=_ms_since(started))
+
+    def _check(self, text: str, start: int, end: int, paraphrase: bool = True) -> QuoteCheck:
+        matches = [self._quote_match(f) for f in self.quotes.find(text[start:end], paraphrase)]
+        return QuoteCheck(text=text[start:end], start=start, end=end,
+                          verdict=matches[0].verdict if matches else Verdict.not_found, matches=matches)
+
+    def _quote_match(self, found: Found) -> QuoteMatch:
+        return QuoteMatch.of(self.index.documents[found.doc_id], found.start, found.end,
+                             verdict=found.verdict, score=found.score, diff=found.diff)
 
     def _missing_rare_keys(self, question: str, passage: Passage) -> set[str]:
         """The reader's rare key words (names, figures) that the passage never mentions."""

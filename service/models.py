@@ -94,3 +94,47 @@ class AskResult(BaseModel):
     passages: list[Passage]
     also_reported_in: list[Corroboration]
     took_ms: float
+
+
+class Verdict(str, Enum):
+    """How a pasted quote relates to the articles, from strongest to weakest."""
+
+    exact = "exact"            # verbatim once typography (quotes, dashes, ellipses, spacing, case) is folded
+    near = "near"              # altered: words changed, dropped or added, typos, punctuation, cut short
+    paraphrase = "paraphrase"  # the same claim in other words
+    not_found = "not_found"    # nothing in the articles passes the thresholds
+
+
+class DiffOp(BaseModel):
+    """One step of the word-level diff from the original wording to the pasted one."""
+
+    op: str = Field(description="equal, replace, insert (words the pasted text added) or delete "
+                                "(original words the pasted text dropped).")
+    pasted: str
+    original: str
+
+
+class QuoteMatch(Citation):
+    """Where a quote comes from: the article's own wording at `[start:end]`."""
+
+    verdict: Verdict
+    score: float = Field(description="exact: 1; near: character similarity; paraphrase: cosine similarity.")
+    diff: list[DiffOp] = Field(default_factory=list, description="Word-level changes (near matches only).")
+
+
+class QuoteCheck(BaseModel):
+    """One pasted quote (the whole text, or one of its sentences) and every place it comes from."""
+
+    text: str
+    start: int = Field(description="Offset of this quote in the pasted text.")
+    end: int
+    verdict: Verdict
+    matches: list[QuoteMatch] = Field(description="Every occurrence, best first.")
+
+
+class CiteResult(BaseModel):
+    text: str
+    verdict: Verdict = Field(description="The verdict for the whole text.")
+    whole: QuoteCheck
+    sentences: list[QuoteCheck] = Field(description="One check per sentence when the text holds several.")
+    took_ms: float

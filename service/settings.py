@@ -52,10 +52,19 @@ class Settings(BaseSettings):
     corroboration_min_similarity: float = Field(default=0.6, ge=0, le=1)
     corroboration_min_shared: float = Field(default=0.3, ge=0, le=1)
 
+    # Citation lookup (calibrated on eval/quotes.jsonl; see README "Citation lookup").
+    cite_near_min_similarity: float = Field(default=0.8, ge=0, le=1,
+                                            description="Character similarity for an altered ('near') quote.")
+    cite_paraphrase_min_similarity: float = Field(default=0.7, ge=0, le=1,
+                                                  description="Sentence cosine for a paraphrase.")
+    cite_paraphrase_min_shared: float = Field(default=0.2, ge=0, le=1,
+                                              description="IDF-weighted share of the quote's words a paraphrase shares.")
+    cite_candidate_pool: int = Field(default=10, ge=1, description="Chunks per retriever searched for altered quotes.")
+    cite_max_matches: int = Field(default=10, ge=1, description="Occurrences listed per quote.")
+
     # HTTP.
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
-    max_question_chars: int = Field(default=1000, ge=1)
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:

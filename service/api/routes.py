@@ -9,9 +9,9 @@ from fastapi.responses import JSONResponse
 
 from index.corpus import Document
 from service.api.deps import EngineDep, FiltersDep
-from service.api.schemas import AskRequest, DocumentFull, DocumentSummary, Excerpt, Health, Ready
+from service.api.schemas import AskRequest, CiteRequest, DocumentFull, DocumentSummary, Excerpt, Health, Ready
 from service.errors import InvalidRequestError
-from service.models import AskResult, RetrievalMode, SearchResult
+from service.models import AskResult, CiteResult, RetrievalMode, SearchResult
 
 router = APIRouter()
 
@@ -76,6 +76,15 @@ def ask(request: AskRequest, engine: EngineDep) -> AskResult:
     """An extractive answer with exact offsets, its supporting passages and the other articles that
     say the same, or `answer: null` with the reason when the articles do not answer it."""
     return engine.ask(request.question, request.k, request.mode, request.filters)
+
+
+@router.post("/cite", response_model=CiteResult, tags=["cite"],
+             responses={422: {"description": "Empty, over-long or non-string text"}})
+def cite(request: CiteRequest, engine: EngineDep) -> CiteResult:
+    """Where a pasted quote or claim comes from: `exact`, `near` (altered, with a word diff),
+    `paraphrase` or `not_found`, with every occurrence at the article's own offsets; checked whole and,
+    when it holds several sentences, sentence by sentence."""
+    return engine.cite(request.text)
 
 
 def _not_blank(value: str, field: str) -> str:

@@ -50,10 +50,18 @@ class AskRequest(BaseModel):
     mode: RetrievalMode = RetrievalMode.hybrid
     filters: Filters | None = None
 
-    @field_validator("question")
-    @classmethod
-    def _trimmed(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("must contain at least 1 non-whitespace character")
-        return value
+    _trimmed = field_validator("question")(classmethod(lambda cls, value: _not_blank(value)))
+
+
+class CiteRequest(BaseModel):
+    text: str = Field(min_length=1, max_length=5000,
+                      description="The quote or claim as pasted: 1-5000 characters after trimming.")
+
+    _trimmed = field_validator("text")(classmethod(lambda cls, value: _not_blank(value)))
+
+
+def _not_blank(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("must contain at least 1 non-whitespace character")
+    return value

@@ -1,0 +1,74 @@
+"""Typographic normalization with an offset map back to the original text.
+
+A pasted quote rarely matches its article byte for byte: straight quotes for curly ones, a hyphen for
+an em dash, '...' for '…' or '. . .', other spacing, other case. Both sides are normalized the same
+way, and every normalized character remembers the span of original characters it came from, so a
+match found in normalized text is reported at the article's own offsets, in its own wording.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+_QUOTES = dict.fromkeys("‘’‚‛′`´", "'") | dict.fromkeys("“”„‟″«»", '"')
+_DASHES = dict.fromkeys("‐‑‒–—―−﹘﹣－", "-")
+_SPECIAL = _QUOTES | _DASHES | {"…": "..."}
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """`text` is the normalized string; character i of it came from `original[starts[i]:ends[i]]`."""
+
+    text: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """The original offsets covering normalized `text[start:end]` (requires start < end)."""
+        if not 0 <= start < end <= len(self.text):
+            raise ValueError(f"normalized span [{start}, {end}) outside 0..{len(self.text)}")
+        return self.starts[start], self.ends[end - 1]
+
+
+def normalize(original: str) -> Normalized:
+    """Fold quotes, dashes, ellipses, whitespace and case; keep the map to `original`."""
+    chars: list[list] = []  # [char, original start, original end]
+    for i, c in enumerate(original):
+        if c.isspace():
+            if chars and chars[-1][0] == " ":
+                chars[-1][2] = i + 1  # a run of whitespace is one space
+            else:
+                chars.append([" ", i, i + 1])
+            continue
+        folded = _SPECIAL.get(c) or unicodedata.normalize("NFKC", c.casefold())
+        chars.extend([f, i, i + 1] for f in folded)
+    kept = [c for j, c in enumerate(chars) if not (c[0] == " " and _space_is_typography(chars, j))]
+    return Normalized("".join(c[0] for c in kept), tuple(c[1] for c in kept), tuple(c[2] for c in kept))
+
+
+def _space_is_typography(chars: list[list], j: int) -> bool:
+    """Spaces at the ends, around dashes ('a — b' = 'a—b') and around ellipses ('. . .' = '...',
+    'word ...' = 'word...') are typesetting, not wording."""
+    if j == 0 or j == len(chars) - 1:
+        return True
+    before, after = chars[j - 1][0], chars[j + 1][0]
+    if before == "-" or after == "-" or (before == "." and after == "."):
+        return True
+    return _dots_at(chars, j + 1, step=1) or _dots_at(chars, j - 1, step=-1)
+
+
+def _dots_at(chars: list[list], j: int, step: int) -> bool:
+    """Whether an ellipsis (three dots, possibly spaced) starts at j going in direction `step`."""
+    dots = 0
+    while 0 <= j < len(chars) and chars[j][0] in ". ":
+        dots += chars[j][0] == "."
+        if dots == 3:
+            return True
+        j += step
+    return False
+
+
+def is_word_char(c: str) -> bool:
+    """Letters and digits of space-separated scripts; CJK text has no word boundaries to respect."""
+    return c.isalnum() and not ("\u2e80" <= c <= "\u9fff" or "\u3040" <= c <= "\u30ff" or "\uac00" <= c <= "\ud7af")

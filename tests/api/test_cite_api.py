@@ -1,0 +1,157 @@
+"""POST /cite through the real app: verdicts, original wording at exact offsets, diffs, bad input."""
+
+import pytest
+
+from service.cli import main as runri
+
+DOC_000, DOC_001, DOC_002, DOC_004 = ("000_7df7bf7b1c44685e", "001_549853e61d50ae2c", "002_d4ea2832484711c0",
+                                      "004_09056013900b17ac")
+TEXTS = {}
+
+
+def _text(client, doc_id: str) -> str:
+    if doc_id not in TEXTS:
+        TEXTS[doc_id] = client.get(f"/documents/{doc_id}").json()["text"]
+    return TEXTS[doc_id]
+
+
+def _cite(client, text: str) -> dict:
+    response = client.post("/cite", json={"text": text})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    for check in [body["whole"]] + body["sentences"]:
+        assert body["text"][check["start"]:check["end"]] == check["text"]
+        for match in check["matches"]:  # the original wording, at the article's own offsets
+            assert _text(client, match["doc_id"])[match["start"]:match["end"]] == match["text"]
+    return body
+
+
+def _changes(match: dict) -> list[tuple[str, str, str]]:
+    return [(d["op"], d["original"], d["pasted"]) for d in match["diff"] if d["op"] != "equal"]
+
+
+def test_a_verbatim_quote_is_exact_at_its_offsets(client):
+    quote = ("“I think this is the first time that Japan has really confronted richer and more "
+             "sophisticated immigrants from Asia,” says Masutomo.")
+    body = _cite(client, quote)
+    assert body["verdict"] == "exact"
+    [match] = body["whole"]["matches"]
+    assert match["doc_id"] == DOC_002 and match["text"] == quote and match["score"] == 1.0
+    assert match["publication"] == "Financial Times" and match["title"] is None  # the FT article states no title
+
+
+def test_straight_quotes_find_the_curly_original(client):
+    body = _cite(client, '"That signals that you want to talk about visas," Zhang says.')
+    [match] = body["whole"]["matches"]
+    assert body["verdict"] == "exact"
+    assert match["text"] == "“That signals that you want to talk about visas,” Zhang says."
+
+
+def test_hyphen_for_dash_and_spaced_ellipsis_are_typography(client):
+    assert _cite(client, "in their own country-they only lease it for 60 years")["verdict"] == "exact"
+    body = _cite(client, "I keep hearing Chinese being spoken everywhere... That wasn't why I left.")
+    assert body["verdict"] == "exact"
+    assert "everywhere . . . That wasn’t" in body["whole"]["matches"][0]["text"]
+
+
+def test_a_partial_sentence_quoted_verbatim_is_exact(client):
+    body = _cite(client, "has come into use to describe these new migrants")
+    assert body["verdict"] == "exact" and body["whole"]["matches"][0]["doc_id"] == DOC_001
+
+
+def test_a_sentence_in_two_places_lists_both(client):
+    body = _cite(client, "Japan urgently needs foreign workers to fuel its economy")
+    matches = body["whole"]["matches"]
+    assert [m["verdict"] for m in matches] == ["exact", "exact"]
+    assert {m["doc_id"] for m in matches} == {DOC_004}
+    assert len({m["start"] for m in matches}) == 2
+
+
+def test_one_changed_word_is_near_with_a_word_diff(client):
+    body = _cite(client, "Japan is simple to enter and invest in.")
+    match = body["whole"]["matches"][0]
+    assert body["verdict"] == "near" and match["doc_id"] == DOC_000
+    assert match["text"] == "Japan is easy to enter and invest in."
+    assert _changes(match) == [("replace", "easy", "simple")]
+    assert 0.8 <= match["score"] < 1
+
+
+def test_typos_are_near_and_each_is_named(client):
+    body = _cite(client, "Cao homed in on Bunkyo ward for its reputaton as the educational heart of the "
+                         "Japanse capital.")
+    match = body["whole"]["matches"][0]
+    assert body["verdict"] == "near" and match["doc_id"] == DOC_002
+    assert _changes(match) == [("replace", "reputation", "reputaton"), ("replace", "Japanese", "Japanse")]
+
+
+def test_a_quote_cut_short_is_near_and_shows_what_was_dropped(client):
+    body = _cite(client, "Under the program, hundreds of thousands of young workers from Asia took jobs in "
+                         "Japanese farms ... and long-term care facilities.")
+    match = body["whole"]["matches"][0]
+    assert body["verdict"] == "near" and match["doc_id"] == DOC_004
+    assert "farms, factories, and long-term care facilities." in match["text"]
+    assert _changes(match) == [("replace", "factories,", "...")]
+
+
+def test_a_paraphrase_names_its_source_sentence(client):
+    body = _cite(client, "The ESDP, due to begin by 2027, is a three-year scheme meant to keep foreign workers "
+                         "in Japan's workforce for the long haul instead of sending them home.")
+    match = body["whole"]["matches"][0]
+    assert body["verdict"] == "paraphrase" and match["doc_id"] == DOC_004
+    assert match["text"].startswith("Scheduled to launch by 2027, the ESDP")
+    assert match["diff"] == []
+
+
+@pytest.mark.parametrize("quote", [
+    "“Japan will become the Singapore of Northeast Asia for wealthy Chinese families,” says Masutomo.",
+    "Cao says she regrets moving to Tokyo and plans to return to China next year.",
+    "The number of Chinese living in Japan reached 920,000 at the end of 2024.",
+    "Economist Jasper Koll estimates that Japan loses 3,500 people every day through aging.",
+])
+def test_fabricated_quotes_are_not_attributed(client, quote):
+    body = _cite(client, quote)
+    assert body["verdict"] == "not_found" and body["whole"]["matches"] == []
+
+
+def test_a_paragraph_is_checked_whole_and_sentence_by_sentence(client):
+    text = ("Japan is simple to enter and invest in. I was chased by the police. "
+            "Cao says she regrets moving to Tokyo and plans to return to China next year.")
+    body = _cite(client, text)
+    assert [s["verdict"] for s in body["sentences"]] == ["near", "exact", "not_found"]
+    assert body["whole"]["verdict"] == "not_found"  # the three are not one passage anywhere
+    assert body["sentences"][1]["matches"][0]["doc_id"] == DOC_002
+
+
+def test_one_sentence_is_not_repeated_sentence_by_sentence(client):
+    assert _cite(client, "I was chased by the police.")["sentences"] == []
+
+
+@pytest.mark.parametrize("body,fragment", [
+    ({"text": ""}, "text: String should have at least 1 character"),
+    ({"text": "   \n "}, "text: Value error, must contain at least 1 non-whitespace character"),
+    ({"text": "a" * 5001}, "text: String should have at most 5000 characters"),
+    ({"text": 42}, "text: Input should be a valid string"),
+    ({"text": ["a quote"]}, "text: Input should be a valid string"),
+    ({"text": None}, "text: Input should be a valid string"),
+    ({}, "text: Field required"),
+])
+def test_bad_input_is_a_422_naming_the_field(client, body, fragment):
+    response = client.post("/cite", json=body)
+    assert response.status_code == 422
+    assert response.json()["error"] == "invalid_request"
+    assert fragment in response.json()["message"]
+
+
+def test_the_cli_prints_verdict_original_and_diff(settings, engine, monkeypatch, capsys):
+    for name, value in (("RUNRI_DATA_DIR", settings.data_dir), ("RUNRI_SEEDS_DIR", settings.seeds_dir)):
+        monkeypatch.setenv(name, str(value))
+    from service.settings import get_settings
+    get_settings.cache_clear()
+    try:
+        assert runri(["cite", "Japan is simple to enter and invest in."]) == 0
+    finally:
+        get_settings.cache_clear()
+    out = capsys.readouterr().out
+    assert "ALTERED quote" in out
+    assert "original: Japan is easy to enter and invest in." in out
+    assert "'easy' -> 'simple'" in out

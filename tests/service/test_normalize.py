@@ -1,0 +1,71 @@
+"""Quote normalization: what it folds, and (property tests) that offsets always map back into the
+original text, to a span that normalizes to what was matched."""
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from service.normalize import normalize
+from service.worddiff import word_diff
+
+TYPOGRAPHY = st.sampled_from(list("‘’“”\"'–—-…. \u00a0\n\tßİAbc潤日"))
+TEXT = st.text(alphabet=st.one_of(TYPOGRAPHY, st.characters(codec="utf-8")), max_size=60)
+
+
+@pytest.mark.parametrize("pasted,original", [
+    ('"That signals," Zhang says.', "“That signals,” Zhang says."),
+    ("wasn't", "wasn’t"),
+    ("country-they", "country—they"),
+    ("community - still", "community — still"),
+    ("everywhere... That", "everywhere . . . That"),
+    ("aging…", "aging..."),
+    ("JAPAN  is\nstable", "Japan is stable"),
+])
+def test_typographic_variants_normalize_alike(pasted, original):
+    assert normalize(pasted).text == normalize(original).text
+
+
+def test_a_match_maps_back_to_the_original_wording():
+    original = "He said: “It’s   hard — very hard.”"
+    norm = normalize(original)
+    at = norm.text.index("it's hard-very")
+    start, end = norm.original_span(at, at + len("it's hard-very"))
+    assert original[start:end] == "It’s   hard — very"
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT, st.data())
+def test_any_normalized_span_maps_to_a_substring_of_the_original(original, data):
+    norm = normalize(original)
+    if not norm.text:
+        return
+    a = data.draw(st.integers(0, len(norm.text) - 1))
+    b = data.draw(st.integers(a + 1, len(norm.text)))
+    start, end = norm.original_span(a, b)
+    assert 0 <= start < end <= len(original)
+    assert norm.text[a:b].strip() in normalize(original[start:end]).text
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT, st.data())
+def test_a_quoted_piece_is_found_and_maps_back_to_the_same_wording(original, data):
+    i = data.draw(st.integers(0, len(original)))
+    j = data.draw(st.integers(i, len(original)))
+    needle = normalize(original[i:j]).text
+    if not needle:
+        return
+    text = normalize(original)
+    at = text.text.find(needle)
+    assert at != -1
+    start, end = text.original_span(at, at + len(needle))
+    assert normalize(original[start:end]).text == needle
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["Japan", "is", "easy", "simple", "to", "enter,", "“and”", "in."]), max_size=12),
+       st.lists(st.sampled_from(["Japan", "is", "easy", "simple", "to", "enter", "and", "in"]), max_size=12))
+def test_a_word_diff_rebuilds_both_sides(original_words, pasted_words):
+    original, pasted = " ".join(original_words), " ".join(pasted_words)
+    steps = word_diff(original, pasted)
+    assert " ".join(s.original for s in steps if s.original) == original
+    assert " ".join(s.pasted for s in steps if s.pasted) == pasted
+    assert all(s.op in {"equal", "replace", "insert", "delete"} for s in steps)
