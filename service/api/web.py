@@ -1,0 +1,34 @@
+"""The web page: `/` (ask, check a quote) and `/read/{doc_id}` (an article with a cited span), plus its
+static files at `/static`. Only files are served here; the page talks to the JSON API like any client."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from service.api.deps import EngineDep
+from service.web import STATIC_DIR
+
+# The browser itself refuses anything from another origin, so the page provably works offline.
+HEADERS = {"Content-Security-Policy": "default-src 'self'; img-src 'self' data:; base-uri 'none'; "
+                                      "form-action 'self'; frame-ancestors 'none'"}
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def home() -> FileResponse:
+    return FileResponse(STATIC_DIR / "index.html", headers=HEADERS)
+
+
+@router.get("/read/{doc_id}")
+def read(doc_id: str, engine: EngineDep) -> FileResponse:
+    """An unknown id is a real 404 (the usual JSON error), so a broken shared link says so."""
+    engine.document(doc_id)
+    return FileResponse(STATIC_DIR / "read.html", headers=HEADERS)
+
+
+def install_web(app: FastAPI) -> None:
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,0 +1,158 @@
+"""The page in a real browser (headless Chromium): ask, abstain, check a quote, open a citation."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+
+from webtools import PHONE, screenshot, set_viewport
+
+AGING = "How many people does Japan lose every day through aging?"
+OFF_TOPIC = "How do I bake a chocolate cake?"
+DOC_000 = "000_7df7bf7b1c44685e"
+DOC_002 = "002_d4ea2832484711c0"
+
+
+def wait_for(driver, selector: str, timeout: float = 30):
+    return WebDriverWait(driver, timeout).until(ec.visibility_of_element_located((By.CSS_SELECTOR, selector)))
+
+
+def text_of(driver, selector: str) -> str:
+    return driver.find_element(By.CSS_SELECTOR, selector).text
+
+
+def ask(driver, base: str, question: str) -> None:
+    driver.get(base + "/")
+    box = wait_for(driver, "#question")
+    box.send_keys(question, Keys.ENTER)
+
+
+def in_viewport(driver, element) -> bool:
+    return driver.execute_script(
+        "const r = arguments[0].getBoundingClientRect();"
+        "return r.top >= 0 && r.bottom <= window.innerHeight && r.height > 0;", element)
+
+
+def covered(driver, element) -> bool:
+    """True when something (e.g. the sticky citation bar) sits on the middle of the element's first line."""
+    return driver.execute_script(
+        "const r = arguments[0].getClientRects()[0];"
+        "const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);"
+        "return !(top === arguments[0] || arguments[0].contains(top));", element)
+
+
+def fits_width(driver) -> bool:
+    return driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth;")
+
+
+def test_ask_shows_the_answer_highlighted_with_its_source(page, live_server):
+    ask(page, live_server, AGING)
+    answer = wait_for(page, "#answer")
+    assert "2,500" in answer.find_element(By.CSS_SELECTOR, "mark").text
+    assert "Asia Media Centre" in text_of(page, "#answer .source")
+    assert "2 July 2025" in text_of(page, "#answer .source")
+    assert "Confidence" in text_of(page, "#answer .confidence")
+    link = answer.find_element(By.LINK_TEXT, "Read it in the article").get_attribute("href")
+    assert f"/read/{DOC_000}#" in link
+    passages = page.find_elements(By.CSS_SELECTOR, "#ask-more li.passage")
+    assert passages and passages[0].find_elements(By.CSS_SELECTOR, "mark")
+    assert page.find_element(By.CSS_SELECTOR, "#ask-live").get_attribute("aria-live") == "polite"
+    screenshot(page, "ask-desktop")
+    set_viewport(page, PHONE)
+    assert fits_width(page), "the page scrolls sideways on a phone"
+    screenshot(page, "ask-phone")
+
+
+def test_ask_shows_a_clear_abstention(page, live_server):
+    ask(page, live_server, OFF_TOPIC)
+    abstain = wait_for(page, "#abstain")
+    assert "don’t answer" in abstain.text
+    assert not page.find_elements(By.CSS_SELECTOR, "#answer")
+    assert "Closest passages" in text_of(page, "#ask-more")
+
+
+def test_keyboard_alone_reaches_the_question_and_gets_an_answer(page, live_server):
+    page.get(live_server + "/")
+    wait_for(page, "#question")
+    for _ in range(10):
+        ActionChains(page).send_keys(Keys.TAB).perform()
+        if page.switch_to.active_element.get_attribute("id") == "question":
+            break
+    focused = page.switch_to.active_element
+    assert focused.get_attribute("id") == "question"
+    assert page.execute_script("return getComputedStyle(document.activeElement).outlineStyle") != "none"
+    focused.send_keys(AGING, Keys.ENTER)
+    wait_for(page, "#answer mark")
+
+
+@pytest.mark.parametrize(("quote", "verdict", "label"), [
+    ("Japan is simple to enter and invest in.", "near", "Altered"),
+    ("Japan urgently needs foreign workers to fuel its economy", "exact", "Exact"),
+    ("Cao says she regrets moving to Tokyo and plans to return to China next year.", "not_found", "Not found"),
+])
+def test_check_a_quote_shows_verdict_original_and_diff(page, live_server, quote, verdict, label):
+    page.get(live_server + "/")
+    page.find_element(By.LINK_TEXT, "Check a quote").click()
+    box = wait_for(page, "#quote-text")
+    box.send_keys(quote)
+    page.find_element(By.CSS_SELECTOR, "#quote-form button[type=submit]").click()
+    card = wait_for(page, "#verdict")
+    assert card.find_element(By.CSS_SELECTOR, ".badge").text == label
+    assert verdict in card.get_attribute("class").split()
+    if verdict == "near":
+        assert "Japan is easy to enter and invest in." in text_of(page, "#verdict blockquote.original")
+        assert "easy" in text_of(page, "#verdict .diff del")
+        assert "simple" in text_of(page, "#verdict .diff ins")
+        assert "Asia Media Centre" in text_of(page, "#verdict .source")
+    if verdict == "exact":
+        assert quote in text_of(page, "#verdict blockquote.original")
+        assert page.find_elements(By.CSS_SELECTOR, "#quote-more li.card"), "the second occurrence is listed"
+    if verdict == "not_found":
+        assert not page.find_elements(By.CSS_SELECTOR, "#verdict blockquote")
+    screenshot(page, f"quote-{verdict}")
+
+
+def test_a_citation_opens_the_article_with_the_span_highlighted_in_view(page, live_server):
+    ask(page, live_server, AGING)
+    wait_for(page, "#answer").find_element(By.LINK_TEXT, "Read it in the article").click()
+    mark = wait_for(page, "mark#cited")
+    start, end = (int(x) for x in page.current_url.split("#")[1].split("-"))
+    text = httpx.get(f"{live_server}/documents/{DOC_000}").json()["text"]
+    cited = "".join(m.text for m in page.find_elements(By.CSS_SELECTOR, "mark.cited"))
+    assert cited == text[start:end]
+    WebDriverWait(page, 5).until(lambda d: in_viewport(d, mark))
+    assert page.execute_script("return window.scrollY") > 0, "the span should be scrolled to"
+    assert page.switch_to.active_element == mark
+    citation = text_of(page, "#citation-text")
+    for part in ("Asia Media Centre", "“Chinese Run To Japan”", "2 July 2025", text[start:end], page.current_url):
+        assert part in citation
+    page.find_element(By.ID, "copy-citation").click()
+    WebDriverWait(page, 5).until(lambda d: "Citation copied" in d.find_element(By.ID, "status").text)
+
+
+def test_a_shared_link_deep_in_a_long_article(page, live_server):
+    """A link opened cold: the span is highlighted and scrolled into view, on a desktop and on a phone."""
+    text = httpx.get(f"{live_server}/documents/{DOC_002}").json()["text"]
+    for size, (start, end), name in ((None, (19437, 19509), "read-desktop"),
+                                     (PHONE, (19678, 19759), "read-phone")):
+        if size:
+            set_viewport(page, size)
+        page.get(f"{live_server}/read/{DOC_002}#{start}-{end}")
+        mark = wait_for(page, "mark#cited")
+        assert mark.text == text[start:end]
+        WebDriverWait(page, 5).until(lambda d: in_viewport(d, mark) and not covered(d, mark))
+        assert page.execute_script("return window.scrollY") > 1000
+        assert "Financial Times" in page.find_element(By.ID, "citation-text").get_attribute("textContent")
+        assert fits_width(page)
+        screenshot(page, name)
+
+
+def test_a_citation_outside_the_article_says_so(page, live_server):
+    page.get(f"{live_server}/read/{DOC_002}#999990-999999")
+    assert "outside this article" in wait_for(page, "#read-results .error").text
+    assert not page.find_elements(By.CSS_SELECTOR, "mark.cited")
