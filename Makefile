@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install serve index test eval ablation calibrate-cite bench bench-beir clean
+.PHONY: install serve index test eval ablation calibrate-cite bench bench-scale bench-beir clean
 
 install: $(STAMP)
 
@@ -26,8 +26,16 @@ index: $(STAMP)
 serve: index
 	$(BIN)/runri serve --host $(HOST) --port $(PORT)
 
+# The browser tests drive Debian's Chromium: installed only when a binary is missing. A grouped file
+# target (&:), so the recipe runs once for both and never again once they exist.
+CHROME_BINS := /usr/bin/chromium /usr/bin/chromedriver
+
+$(CHROME_BINS) &:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver
+
 # The suite, then the eval gate on the real index (fails when quality drops below eval/baseline.json).
-test: index
+test: index $(CHROME_BINS)
 	$(BIN)/python -m pytest -q
 	$(BIN)/runri eval
 
@@ -44,6 +52,19 @@ ablation: $(STAMP)
 # Sweep the /cite thresholds over eval/quotes.jsonl; the chosen values are RUNRI_CITE_* settings.
 calibrate-cite: index
 	$(BIN)/python -m eval.calibrate_cite --show
+
+# Benchmarks: in-process query path by stage, HTTP load on 127.0.0.1 (1 and 2 uvicorn workers), index
+# build and start-up, synthetic 10k/100k-chunk scale; JSON in bench/results/, a summary table at the end.
+# Options: make bench WORKERS=1 DURATION=5 BENCH_ARGS='--only query,http'
+WORKERS  ?= 1,2
+DURATION ?= 10
+bench: index
+	$(BIN)/python -m bench.run --workers $(WORKERS) --duration $(DURATION) $(BENCH_ARGS)
+
+# Dense (exact / HNSW / IVF) and BM25 at larger synthetic sizes; 1M takes several minutes on 2 cores.
+SIZES ?= 1000000
+bench-scale: index
+	$(BIN)/python -m bench.scale --sizes $(SIZES)
 
 # BEIR SciFact through our own BM25 / MiniLM+FAISS / RRF stack; data read from ../shared/bench-data/scifact.
 bench-beir: $(STAMP)

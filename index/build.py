@@ -40,6 +40,7 @@ def build_index(
     model_path: Path,
     params: BuildParams,
     progress: bool = False,
+    added_ids: frozenset[str] = frozenset(),
 ) -> CorpusIndex:
     started = time.perf_counter()
     ordered = [documents[doc_id] for doc_id in sorted(documents)]
@@ -65,7 +66,7 @@ def build_index(
         build_seconds=round(time.perf_counter() - started, 3),
         built_at=utc_now(),
     )
-    return CorpusIndex(manifest, documents, chunks, sentences, chunk_vectors, sentence_vectors, lexical)
+    return CorpusIndex(manifest, documents, chunks, sentences, chunk_vectors, sentence_vectors, lexical, added_ids)
 
 
 def _embed(embedder: Embedder, texts: list[str], label: str, progress: bool, batch: int = 64) -> np.ndarray:

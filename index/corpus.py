@@ -36,13 +36,13 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def load_corpus(seeds_dir: Path) -> dict[str, Document]:
+def load_corpus(seeds_dir: Path, allow_empty: bool = False) -> dict[str, Document]:
     """Read every `*.txt` in `seeds_dir` (id = file stem) with its `catalog.json` entry, in id order."""
     if not seeds_dir.is_dir():
         raise CorpusError(f"corpus folder {seeds_dir} does not exist")
     catalog = _read_catalog(seeds_dir / CATALOG_FILE)
     files = sorted(seeds_dir.glob("*.txt"))
-    if not files:
+    if not files and not allow_empty:
         raise CorpusError(f"corpus folder {seeds_dir} holds no .txt articles")
     texts = {path.stem: _read_text(path) for path in files}
     missing = sorted(set(catalog) - set(texts))
@@ -54,6 +54,17 @@ def load_corpus(seeds_dir: Path) -> dict[str, Document]:
         doc_id: Document(id=doc_id, text=text, sha256=sha256_text(text), **catalog.get(doc_id, {}))
         for doc_id, text in texts.items()
     }
+
+
+def write_corpus(documents: list[Document], folder: Path) -> None:
+    """The inverse of `load_corpus`: texts byte for byte, metadata in the catalog."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for doc in documents:
+        (folder / f"{doc.id}.txt").write_bytes(doc.text.encode("utf-8"))
+    entries = [{"id": d.id, "title": d.title, "publication": d.publication, "author": d.author,
+                "date": d.date.isoformat() if d.date else None, "url": d.url} for d in documents]
+    (folder / CATALOG_FILE).write_text(json.dumps({"documents": entries}, ensure_ascii=False, indent=1),
+                                       encoding="utf-8")
 
 
 def _read_text(path: Path) -> str:

@@ -63,6 +63,18 @@ class DenseIndex:
         """All stored vectors as one (n, d) array, for scoring a few known rows without a search."""
         return self._index.reconstruct_n(0, self.size) if self.size else np.zeros((0, self.dimension), np.float32)
 
+    def with_added(self, vectors: np.ndarray) -> DenseIndex:
+        """A new index holding this one's vectors and `vectors` after them; this one is untouched,
+        so readers of it never see a half-applied write."""
+        index = faiss.clone_index(self._index)
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        return DenseIndex(index)
+
+    def without_rows(self, keep: np.ndarray, approximate_threshold: int, hnsw: HnswParams = HnswParams()
+                     ) -> DenseIndex:
+        """A new index of the kept rows, renumbered in order, from the stored vectors (no re-embedding)."""
+        return DenseIndex.build(self.matrix()[keep], approximate_threshold, hnsw)
+
     def save(self, path: Path) -> None:
         faiss.write_index(self._index, str(path))
 

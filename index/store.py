@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.chunk import Chunk
-from index.corpus import Document
+from index.corpus import Document, load_corpus, write_corpus
 from index.dense import DenseIndex
 from index.lexical import LexicalIndex
 from index.manifest import Fingerprint, Manifest
@@ -28,6 +28,7 @@ SENTENCES = "sentences.jsonl"
 CHUNK_VECTORS = "chunks.faiss"
 SENTENCE_VECTORS = "sentences.faiss"
 BM25_DIR = "bm25"
+ADDED_DIR = "added"  # documents added through the API: part of the build, swapped in with it
 REBUILD_HINT = "rebuild it with `runri index build --force` (or `make index`)"
 
 
@@ -50,6 +51,8 @@ class CorpusIndex:
     chunk_vectors: DenseIndex
     sentence_vectors: DenseIndex
     lexical: LexicalIndex
+    added_ids: frozenset[str] = frozenset()  # documents added at run time, not from seeds/
+    build_name: str | None = None  # the build directory this was loaded from or saved to
     _sentence_starts: dict[str, list[int]] = field(default_factory=dict, repr=False)
     _sentence_rows: dict[str, list[int]] = field(default_factory=dict, repr=False)
 
@@ -83,13 +86,26 @@ def save_index(index: CorpusIndex, data_dir: Path) -> Path:
     index.chunk_vectors.save(tmp_dir / CHUNK_VECTORS)
     index.sentence_vectors.save(tmp_dir / SENTENCE_VECTORS)
     index.lexical.save(tmp_dir / BM25_DIR)
+    write_corpus([index.documents[d] for d in sorted(index.added_ids)], tmp_dir / ADDED_DIR)
     index.manifest.files = _file_sizes(tmp_dir)
     (tmp_dir / MANIFEST).write_text(index.manifest.model_dump_json(indent=2), encoding="utf-8")
     _fsync_tree(tmp_dir)
     tmp_dir.rename(build_dir)
     _point_current_at(data_dir, build_dir)
     _remove_old_builds(data_dir, keep=build_dir)
+    index.build_name = build_dir.name
     return build_dir
+
+
+def current_build_name(data_dir: Path) -> str | None:
+    link = data_dir / CURRENT
+    return os.readlink(link) if link.is_symlink() else None
+
+
+def load_added(data_dir: Path) -> dict[str, Document]:
+    """The documents added at run time, kept inside the current build (none when there is no index)."""
+    folder = data_dir / CURRENT / ADDED_DIR
+    return load_corpus(folder, allow_empty=True) if folder.is_dir() else {}
 
 
 def read_manifest(data_dir: Path) -> Manifest:
@@ -102,13 +118,15 @@ def read_manifest(data_dir: Path) -> Manifest:
         raise IndexCorruptError(f"index manifest {path} is unreadable ({exc}); {REBUILD_HINT}") from exc
 
 
-def load_index(data_dir: Path, documents: dict[str, Document], expected: Fingerprint) -> CorpusIndex:
+def load_index(data_dir: Path, documents: dict[str, Document], expected: Fingerprint,
+               added_ids: frozenset[str] = frozenset()) -> CorpusIndex:
     """Load the current index and check it against the corpus and settings it must serve."""
     manifest = read_manifest(data_dir)
     reasons = manifest.stale_reasons(expected)
     if reasons:
         raise IndexStaleError(f"the index in {data_dir} is stale: {'; '.join(reasons)}. "
                               "Rebuild it with `runri index build` (or `make index`)")
+    build_name = current_build_name(data_dir)
     directory = (data_dir / CURRENT).resolve()
     _check_files(directory, manifest)
     try:
@@ -126,7 +144,8 @@ def load_index(data_dir: Path, documents: dict[str, Document], expected: Fingerp
         raise IndexCorruptError(f"index in {directory} is inconsistent: {mismatched} (found, manifest); "
                                 f"{REBUILD_HINT}")
     _check_chunk_offsets(chunks, documents, directory)
-    return CorpusIndex(manifest, documents, chunks, sentences, chunk_vectors, sentence_vectors, lexical)
+    return CorpusIndex(manifest, documents, chunks, sentences, chunk_vectors, sentence_vectors, lexical,
+                       added_ids, build_name)
 
 
 def _check_files(directory: Path, manifest: Manifest) -> None:

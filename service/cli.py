@@ -58,6 +58,15 @@ def _parser() -> argparse.ArgumentParser:
     cite.add_argument("--json", action="store_true", help="print the API response")
     cite.set_defaults(run=_cite)
 
+    add = commands.add_parser("add", help="add an article (a UTF-8 .txt or .md file) to the index")
+    add.add_argument("file", type=Path)
+    for field in ("id", "title", "publication", "author", "date", "url"):
+        add.add_argument(f"--{field}", help="YYYY-MM-DD" if field == "date" else None)
+    add.set_defaults(run=_add)
+    remove = commands.add_parser("remove", help="remove an added article from the index")
+    remove.add_argument("id")
+    remove.set_defaults(run=_remove)
+
     evaluate = commands.add_parser("eval", help="run the gold set and the regression gate")
     evaluate.add_argument("--baseline", type=Path, help="compare with this file (default eval/baseline.json)")
     evaluate.add_argument("--update-baseline", action="store_true", help="record this run as the baseline")
@@ -147,6 +156,42 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         print("Excerpt: " + marked.replace("\n", " "))
     for c in result.also_reported_in:
         print(f"Also reported in: {c.title or c.publication or c.doc_id} [{c.doc_id} {c.start}:{c.end}]: {c.text}")
+    return 0
+
+
+def _ingestor(settings: Settings):
+    """A writer over the index on disk. A running server sees the change at its next write or restart;
+    to add while serving, use POST /documents."""
+    from service.engine import Engine
+    from service.ingest import Ingestor
+
+    state = {"engine": Engine.open(settings)}
+    return Ingestor(settings, current=lambda: state["engine"], publish=lambda e: state.update(engine=e))
+
+
+def _add(args: argparse.Namespace, settings: Settings) -> int:
+    from pydantic import ValidationError
+
+    from service.models import NewDocument
+
+    try:
+        text = args.file.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise ValueError(f"cannot read {args.file}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{args.file} is not valid UTF-8 (byte {exc.start}); save it as UTF-8") from exc
+    fields = {f: getattr(args, f) for f in ("id", "title", "publication", "author", "date", "url") if getattr(args, f)}
+    try:
+        new = NewDocument(text=text, **fields)
+    except ValidationError as exc:
+        raise ValueError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
+    result = _ingestor(settings).add(new)
+    print(f"{result.message} ({result.chunks} chunks, {result.sentences} sentences)")
+    return 0
+
+
+def _remove(args: argparse.Namespace, settings: Settings) -> int:
+    print(_ingestor(settings).remove(args.id).message)
     return 0
 
 

@@ -38,3 +38,20 @@ class DocumentNotFoundError(RunriError):
 
 class InvalidRequestError(RunriError):
     """A request is well-formed but asks for something impossible (e.g. offsets outside a document)."""
+
+
+class ConflictError(RunriError):
+    """A write clashes with the corpus (an id already used by another text, a seed article)."""
+
+
+class AuthenticationError(RunriError):
+    """A write request without the right bearer token."""
+
+
+class WritesDisabledError(RunriError):
+    """Write endpoints are off because no API token is configured."""
+
+
+
+class UnsupportedMediaTypeError(RunriError):
+    """A request body in a format the endpoint does not read."""

@@ -10,8 +10,9 @@ from index.corpus import Document, load_corpus
 from index.dense import HnswParams
 from index.embed import Embedder, load_embedder
 from index.manifest import Manifest
-from index.store import CorpusIndex, load_index, read_manifest, save_index
-from service.errors import IndexCorruptError, IndexMissingError, IndexStaleError
+from index.store import CorpusIndex, load_added, load_index, read_manifest, save_index
+from index.update import UpdateParams
+from service.errors import CorpusError, IndexCorruptError, IndexMissingError, IndexStaleError
 from service.settings import Settings
 
 
@@ -26,8 +27,22 @@ def chunker_settings(settings: Settings) -> ChunkerSettings:
     return ChunkerSettings(settings.chunk_size, settings.chunk_overlap)
 
 
-def load_documents(settings: Settings) -> dict[str, Document]:
-    return load_corpus(settings.seeds_dir)
+@dataclass(frozen=True)
+class Corpus:
+    """The seed articles plus the ones added at run time (kept with the current index)."""
+
+    documents: dict[str, Document]
+    added_ids: frozenset[str]
+
+
+def load_documents(settings: Settings) -> Corpus:
+    seeds = load_corpus(settings.seeds_dir)
+    added = load_added(settings.data_dir)
+    clash = sorted(set(seeds) & set(added))
+    if clash:
+        raise CorpusError(f"{', '.join(clash)} is both a seed article and an added document; remove it "
+                          "with `runri remove ID` or rename the seed file")
+    return Corpus({**seeds, **added}, frozenset(added))
 
 
 def embedder_for(settings: Settings) -> Embedder:
@@ -39,8 +54,8 @@ def embedder_for(settings: Settings) -> Embedder:
 
 def index_status(settings: Settings) -> IndexStatus:
     """Compare the stored manifest with the current corpus and settings, without loading the model."""
-    documents = load_documents(settings)
-    expected = fingerprint(documents, settings.resolved_model_path(), chunker_settings(settings))
+    corpus = load_documents(settings)
+    expected = fingerprint(corpus.documents, settings.resolved_model_path(), chunker_settings(settings))
     try:
         manifest = read_manifest(settings.data_dir)
     except IndexMissingError as exc:
@@ -54,24 +69,33 @@ def index_status(settings: Settings) -> IndexStatus:
 def build(settings: Settings, force: bool = False, progress: bool = False) -> tuple[CorpusIndex, bool]:
     """Return a fresh index, building and saving one only when needed (or when forced).
     The second value says whether a build happened."""
-    documents = load_documents(settings)
+    corpus = load_documents(settings)
     if not force:
         try:
-            return open_index(settings, documents), False
+            return open_index(settings, corpus), False
         except (IndexMissingError, IndexStaleError, IndexCorruptError):
             pass
     params = BuildParams(
         chunker=chunker_settings(settings),
         approximate_threshold=settings.approximate_threshold,
-        hnsw=HnswParams(settings.hnsw_m, settings.hnsw_ef_construction, settings.hnsw_ef_search),
+        hnsw=hnsw_params(settings),
     )
-    index = build_index(documents, embedder_for(settings), settings.resolved_model_path(), params, progress)
+    index = build_index(corpus.documents, embedder_for(settings), settings.resolved_model_path(), params,
+                        progress, corpus.added_ids)
     save_index(index, settings.data_dir)
     return index, True
 
 
-def open_index(settings: Settings, documents: dict[str, Document] | None = None) -> CorpusIndex:
+def open_index(settings: Settings, corpus: Corpus | None = None) -> CorpusIndex:
     """Load the stored index, refusing a stale or corrupt one with a message that says how to rebuild."""
-    documents = documents if documents is not None else load_documents(settings)
-    expected = fingerprint(documents, settings.resolved_model_path(), chunker_settings(settings))
-    return load_index(settings.data_dir, documents, expected)
+    corpus = corpus if corpus is not None else load_documents(settings)
+    expected = fingerprint(corpus.documents, settings.resolved_model_path(), chunker_settings(settings))
+    return load_index(settings.data_dir, corpus.documents, expected, corpus.added_ids)
+
+
+def update_params(settings: Settings) -> UpdateParams:
+    return UpdateParams(chunker_settings(settings), settings.approximate_threshold, hnsw_params(settings))
+
+
+def hnsw_params(settings: Settings) -> HnswParams:
+    return HnswParams(settings.hnsw_m, settings.hnsw_ef_construction, settings.hnsw_ef_search)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from enum import Enum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from index.corpus import Document
 
@@ -138,3 +138,45 @@ class CiteResult(BaseModel):
     whole: QuoteCheck
     sentences: list[QuoteCheck] = Field(description="One check per sentence when the text holds several.")
     took_ms: float
+
+
+DOC_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$"
+_Date = date  # the field below is named `date`
+
+
+class NewDocument(BaseModel):
+    """An article to add. Its text is stored byte for byte: citations are offsets into it."""
+
+    id: str | None = Field(default=None, pattern=DOC_ID_PATTERN,
+                           description="Letters, digits, '_' and '-', at most 100; default: made from the title "
+                                       "and the text's hash.")
+    title: str | None = Field(default=None, max_length=500)
+    publication: str | None = Field(default=None, max_length=200)
+    author: str | None = Field(default=None, max_length=200)
+    date: _Date | None = None
+    url: str | None = Field(default=None, max_length=2000)
+    text: str = Field(min_length=1, description="The article's full text (plain text or markdown).")
+
+    @field_validator("text")
+    @classmethod
+    def _has_words(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must contain at least 1 non-whitespace character")
+        if "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        return value
+
+
+class AddResult(BaseModel):
+    id: str
+    created: bool = Field(description="False when the same text was already indexed (see `message`).")
+    message: str
+    sha256: str
+    chunks: int = Field(description="Chunks of this document in the index.")
+    sentences: int
+
+
+class RemoveResult(BaseModel):
+    id: str
+    removed_chunks: int
+    message: str

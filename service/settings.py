@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     # HTTP.
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    api_token: SecretStr | None = Field(
+        default=None, description="Bearer token for write endpoints; unset = writes disabled.")
+    max_document_bytes: int = Field(default=2_000_000, ge=1, description="Body limit of POST /documents.")
+    max_body_bytes: int = Field(default=65_536, ge=1, description="Body limit of every other endpoint.")
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:

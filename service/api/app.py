@@ -10,9 +10,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from service.api.errors import install_error_handlers
+from service.api.limits import BodyLimit
 from service.api.routes import router
+from service.api.web import install_web
 from service.engine import Engine
 from service.errors import RunriError
+from service.ingest import Ingestor
 from service.settings import Settings, get_settings
 
 log = logging.getLogger("runri.api")
@@ -39,8 +42,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.engine = engine
     app.state.load_error = None
+    app.state.settings = settings
+    app.state.ingestor = Ingestor(settings, current=lambda: app.state.engine,
+                                  publish=lambda fresh: setattr(app.state, "engine", fresh))
+    app.add_middleware(BodyLimit, settings=settings)
     install_error_handlers(app)
     app.include_router(router)
+    install_web(app)
     return app
 
 

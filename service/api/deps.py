@@ -5,11 +5,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
+import hmac
+
 from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from service.engine import Engine
-from service.errors import NotReadyError
+from service.errors import AuthenticationError, NotReadyError, WritesDisabledError
+from service.ingest import Ingestor
 from service.models import Filters
+
+_bearer = HTTPBearer(auto_error=False, description="RUNRI_API_TOKEN, for the write endpoints.")
 
 
 def get_engine(request: Request) -> Engine:
@@ -18,6 +24,23 @@ def get_engine(request: Request) -> Engine:
         reason = state.load_error or "the index is still loading"
         raise NotReadyError(f"service not ready: {reason}")
     return state.engine
+
+
+def require_write_access(request: Request,
+                         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
+    """Writes need `Authorization: Bearer <RUNRI_API_TOKEN>`, compared in constant time; with no token
+    configured they are off."""
+    token = request.app.state.settings.api_token
+    if token is None:
+        raise WritesDisabledError("write endpoints are disabled: start the server with RUNRI_API_TOKEN set "
+                                  "to enable them")
+    given = credentials.credentials if credentials is not None else ""
+    if not hmac.compare_digest(given.encode(), token.get_secret_value().encode()):
+        raise AuthenticationError("missing or wrong bearer token: send 'Authorization: Bearer <RUNRI_API_TOKEN>'")
+
+
+def get_ingestor(request: Request, engine: Annotated[Engine, Depends(get_engine)]) -> Ingestor:
+    return request.app.state.ingestor
 
 
 def search_filters(
@@ -30,4 +53,6 @@ def search_filters(
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
+IngestorDep = Annotated[Ingestor, Depends(get_ingestor)]
+WriteAccess = Depends(require_write_access)
 FiltersDep = Annotated[Filters, Depends(search_filters)]

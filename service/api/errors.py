@@ -17,6 +17,10 @@ log = logging.getLogger("runri.api")
 STATUS = {
     errors.DocumentNotFoundError: (404, "not_found"),
     errors.InvalidRequestError: (422, "invalid_request"),
+    errors.ConflictError: (409, "conflict"),
+    errors.AuthenticationError: (401, "unauthorized"),
+    errors.WritesDisabledError: (403, "writes_disabled"),
+    errors.UnsupportedMediaTypeError: (415, "unsupported_media_type"),
     errors.NotReadyError: (503, "not_ready"),
     errors.IndexMissingError: (503, "index_missing"),
     errors.IndexStaleError: (503, "index_stale"),
@@ -33,7 +37,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(errors.RunriError)
     async def domain_error(request: Request, exc: errors.RunriError) -> JSONResponse:
         status, code = next((v for k, v in STATUS.items() if isinstance(exc, k)), (500, "internal_error"))
-        return error_response(status, code, exc.message)
+        response = error_response(status, code, exc.message)
+        if status == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

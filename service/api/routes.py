@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from index.corpus import Document
-from service.api.deps import EngineDep, FiltersDep
+from service.api.deps import EngineDep, FiltersDep, IngestorDep, WriteAccess
+from service.api.upload import OPENAPI_BODY, read_new_document
 from service.api.schemas import AskRequest, CiteRequest, DocumentFull, DocumentSummary, Excerpt, Health, Ready
 from service.errors import InvalidRequestError
-from service.models import AskResult, CiteResult, RetrievalMode, SearchResult
+from service.models import DOC_ID_PATTERN, AddResult, AskResult, CiteResult, RemoveResult, RetrievalMode, SearchResult
 
 router = APIRouter()
 
@@ -45,6 +47,34 @@ def list_documents(engine: EngineDep) -> list[DocumentSummary]:
 def get_document(doc_id: str, engine: EngineDep) -> DocumentFull:
     doc = engine.document(doc_id)
     return DocumentFull(**_summary(doc).model_dump(), url=doc.url, sha256=doc.sha256, text=doc.text)
+
+
+@router.post("/documents", response_model=AddResult, status_code=201, tags=["documents"],
+             dependencies=[WriteAccess], openapi_extra=OPENAPI_BODY,
+             responses={200: {"model": AddResult, "description": "The same text is already indexed"},
+                        401: {"description": "Missing or wrong bearer token"},
+                        403: {"description": "Writes disabled (no RUNRI_API_TOKEN)"},
+                        409: {"description": "The id is taken by another text"},
+                        413: {"description": "Over RUNRI_MAX_DOCUMENT_BYTES"},
+                        415: {"description": "Neither JSON nor a multipart upload"},
+                        422: {"description": "Invalid fields, empty or non-UTF-8 text"}})
+async def add_document(request: Request, ingestor: IngestorDep) -> JSONResponse:
+    """Add an article (JSON, or a .txt/.md upload with the metadata as form fields). Only its text is
+    embedded; it is searchable when this returns. Identical text already indexed is reported, not added."""
+    result = await run_in_threadpool(ingestor.add, await read_new_document(request))
+    return JSONResponse(status_code=201 if result.created else 200, content=result.model_dump(mode="json"))
+
+
+@router.delete("/documents/{doc_id}", response_model=RemoveResult, tags=["documents"],
+               dependencies=[WriteAccess],
+               responses={401: {"description": "Missing or wrong bearer token"},
+                          403: {"description": "Writes disabled (no RUNRI_API_TOKEN)"},
+                          404: {"description": "Unknown document id"},
+                          409: {"description": "A seed article, which cannot be removed"}})
+def remove_document(ingestor: IngestorDep,
+                    doc_id: Annotated[str, Path(pattern=DOC_ID_PATTERN, max_length=100)]) -> RemoveResult:
+    """Remove an added article's chunks and sentences from both indexes."""
+    return ingestor.remove(doc_id)
 
 
 @router.get("/documents/{doc_id}/excerpt", response_model=Excerpt, tags=["documents"],

@@ -1,0 +1,136 @@
+"""POST /documents and DELETE /documents/{id} over HTTP: auth, validation, live visibility, persistence."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.engine import Engine
+from service.indexing import build
+from tests.ingest.conftest import AUTH
+
+ARTICLE = ("Hakodate ferry operators report a surge of Zhejiang tourists.\n\n"
+           "The Quokkaville Chamber of Commerce counted 4,321 new residents from Shanghai in 2025. "
+           "Local officials said the newcomers opened bakeries and language schools.\n")
+NEW = {"title": "Newcomers in Quokkaville", "publication": "Test Gazette", "date": "2025-09-01", "text": ARTICLE}
+
+
+def _add(client, body=NEW, headers=AUTH):
+    return client.post("/documents", json=body, headers=headers)
+
+
+def test_writes_are_disabled_without_a_configured_token(client):
+    for response in (client.post("/documents", json=NEW), client.delete("/documents/anything")):
+        assert response.status_code == 403
+        assert "RUNRI_API_TOKEN" in response.json()["message"]
+    assert client.get("/documents").status_code == 200  # reads stay open
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic abc"}])
+def test_a_missing_or_wrong_token_is_a_401(writer, headers):
+    response = _add(writer, headers=headers)
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert response.json()["error"] == "unauthorized"
+    assert len(writer.get("/documents").json()) == 5
+
+
+def test_an_added_article_is_searchable_citable_and_answerable_at_once(writer):
+    response = _add(writer)
+    assert response.status_code == 201, response.text
+    added = response.json()
+    assert added["created"] and added["chunks"] >= 1 and added["id"].startswith("newcomers-in-quokkaville_")
+    doc_id = added["id"]
+    assert writer.get(f"/documents/{doc_id}").json()["text"] == ARTICLE  # stored byte for byte
+    hits = writer.get("/search", params={"q": "Quokkaville bakeries"}).json()["passages"]
+    assert hits[0]["doc_id"] == doc_id
+    cite = writer.post("/cite", json={"text": "counted 4,321 new residents from Shanghai"}).json()
+    match = cite["whole"]["matches"][0]
+    assert cite["verdict"] == "exact" and match["doc_id"] == doc_id
+    assert ARTICLE[match["start"]:match["end"]] == "counted 4,321 new residents from Shanghai"
+    answer = writer.post("/ask", json={"question": "How many new residents from Shanghai did Quokkaville count?"}
+                         ).json()["answer"]
+    assert answer["doc_id"] == doc_id and "4,321" in answer["text"]
+
+
+def test_identical_text_is_reported_not_duplicated(writer):
+    first = _add(writer).json()
+    again = _add(writer, {**NEW, "id": "another-id", "title": "Same text"})
+    assert again.status_code == 200
+    assert again.json()["created"] is False and first["id"] in again.json()["message"]
+    assert len(writer.get("/documents").json()) == 6
+
+
+def test_an_id_taken_by_another_text_is_a_409(writer):
+    assert _add(writer, {**NEW, "id": "quokka"}).status_code == 201
+    response = _add(writer, {**NEW, "id": "quokka", "text": ARTICLE + "A correction."})
+    assert response.status_code == 409 and "quokka" in response.json()["message"]
+
+
+def test_delete_removes_it_from_both_indexes(writer):
+    doc_id = _add(writer).json()["id"]
+    response = writer.delete(f"/documents/{doc_id}", headers=AUTH)
+    assert response.status_code == 200 and response.json()["removed_chunks"] >= 1
+    assert writer.get(f"/documents/{doc_id}").status_code == 404
+    for mode in ("lexical", "dense"):
+        passages = writer.get("/search", params={"q": "Quokkaville bakeries", "mode": mode}).json()["passages"]
+        assert all(p["doc_id"] != doc_id for p in passages)
+    assert writer.post("/cite", json={"text": "counted 4,321 new residents from Shanghai"}).json()["verdict"] \
+        == "not_found"
+
+
+def test_seed_articles_cannot_be_deleted_and_unknown_ids_are_404(writer):
+    seed = writer.delete("/documents/002_d4ea2832484711c0", headers=AUTH)
+    assert seed.status_code == 409 and "seed article" in seed.json()["message"]
+    assert writer.delete("/documents/no-such-doc", headers=AUTH).status_code == 404
+    assert writer.delete("/documents/..%2Fetc", headers=AUTH).status_code in (404, 422)
+
+
+def test_a_markdown_upload_with_form_metadata(writer):
+    files = {"file": ("notes.md", "# Field notes\n\nQuokkaville hosts a *dumpling* festival.\n".encode(), "text/markdown")}
+    response = writer.post("/documents", files=files, data={"title": "Field notes", "date": "2025-10-02"},
+                           headers=AUTH)
+    assert response.status_code == 201, response.text
+    doc = writer.get(f"/documents/{response.json()['id']}").json()
+    assert doc["title"] == "Field notes" and doc["date"] == "2025-10-02" and doc["text"].startswith("# Field notes")
+
+
+@pytest.mark.parametrize("name,content,fragment", [
+    ("latin1.txt", "Caf\xe9 au lait".encode("latin-1"), "is not valid UTF-8 (byte 3)"),
+    ("photo.jpg", b"\xff\xd8\xff", "is not a .txt or .md file"),
+    ("empty.txt", b"   \n", "must contain at least 1 non-whitespace character"),
+])
+def test_bad_uploads_are_422_saying_what_to_fix(writer, name, content, fragment):
+    response = writer.post("/documents", files={"file": (name, content, "text/plain")}, headers=AUTH)
+    assert response.status_code == 422 and fragment in response.json()["message"]
+
+
+@pytest.mark.parametrize("body,fragment", [
+    ({**NEW, "text": ""}, "text: String should have at least 1 character"),
+    ({**NEW, "text": " \n\t "}, "must contain at least 1 non-whitespace character"),
+    ({**NEW, "id": "../../etc/passwd"}, "id: String should match pattern"),
+    ({**NEW, "date": "last year"}, "date: Input should be a valid date"),
+    ({"title": "no text"}, "text: Field required"),
+])
+def test_bad_documents_are_422_naming_the_field(writer, body, fragment):
+    response = _add(writer, body)
+    assert response.status_code == 422 and fragment in response.json()["message"]
+
+
+def test_size_limits_are_413_and_other_formats_415(writer):
+    big = _add(writer, {**NEW, "text": "word " * 500_000})  # 2.5 MB
+    assert big.status_code == 413 and "2,000,000 bytes" in big.json()["message"]
+    long_body = writer.post("/ask", content=b'{"question": "' + b"a" * 70_000 + b'"}',
+                            headers={"content-type": "application/json"})
+    assert long_body.status_code == 413
+    plain = writer.post("/documents", content=ARTICLE.encode(), headers={**AUTH, "content-type": "text/plain"})
+    assert plain.status_code == 415 and "multipart/form-data" in plain.json()["message"]
+    assert len(writer.get("/documents").json()) == 5
+
+
+def test_added_articles_survive_a_restart_and_a_full_rebuild(writer, scratch_settings):
+    doc_id = _add(writer).json()["id"]
+    restarted = Engine.open(scratch_settings)  # what a restart loads
+    assert doc_id in restarted.index.documents and doc_id in restarted.index.added_ids
+    rebuilt, was_built = build(scratch_settings, force=True)
+    assert was_built and rebuilt.documents[doc_id].text == ARTICLE
+    assert Engine.open(scratch_settings).search("Quokkaville bakeries").passages[0].doc_id == doc_id

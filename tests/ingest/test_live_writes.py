@@ -1,0 +1,126 @@
+"""Writes while serving: only the new text is embedded, readers never block or see half a write, and a
+writer killed at any moment leaves an index that loads and answers."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from index.corpus import Document, sha256_text
+from index.update import add_document, remove_document
+from service.engine import Engine
+from service.indexing import open_index, update_params
+from service.ingest import Ingestor
+from service.models import NewDocument
+from service.settings import REPO_ROOT
+
+TEXT = "Quokkaville's ferry brought 77 new families. They opened a tofu shop near the harbour.\n"
+
+
+class CountingEmbedder:
+    """The real model, counting what it is asked to embed."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.name, self.dimension, self.texts = inner, inner.name, inner.dimension, []
+
+    def embed(self, texts):
+        self.texts += texts
+        return self.inner.embed(texts)
+
+
+def test_only_the_new_document_is_embedded_and_old_vectors_are_kept(engine, settings):
+    counting = CountingEmbedder(engine.embedder)
+    doc = Document(id="quokka", text=TEXT, sha256=sha256_text(TEXT))
+    index = add_document(engine.index, doc, counting, update_params(settings))
+    new_chunks = [c for c in index.chunks if c.doc_id == "quokka"]
+    assert counting.texts == [c.text for c in new_chunks] + [
+        "Quokkaville's ferry brought 77 new families.", "They opened a tofu shop near the harbour."]
+    old = len(engine.index.chunks)
+    assert np.array_equal(index.chunk_vectors.matrix()[:old], engine.index.chunk_vectors.matrix())
+    assert engine.index.chunk_vectors.size == old and "quokka" not in engine.index.documents  # untouched
+    back = remove_document(index, "quokka", update_params(settings))
+    assert np.array_equal(back.chunk_vectors.matrix(), engine.index.chunk_vectors.matrix())
+    assert [(c.doc_id, c.start, c.end) for c in back.chunks] == [(c.doc_id, c.start, c.end)
+                                                                  for c in engine.index.chunks]
+
+
+def test_readers_never_block_or_see_half_a_write(scratch_settings):
+    state = {"engine": Engine.open(scratch_settings)}
+    ingestor = Ingestor(scratch_settings, current=lambda: state["engine"], publish=lambda e: state.update(engine=e))
+    problems, reads, stop = [], [], threading.Event()
+
+    def read():
+        while not stop.is_set():
+            engine = state["engine"]  # a snapshot: everything below must agree with it
+            started = time.perf_counter()
+            result = engine.search("Quokkaville tofu shop harbour", k=10, mode=engine_mode())
+            reads.append(time.perf_counter() - started)
+            for p in result.passages:
+                doc = engine.index.documents.get(p.doc_id)
+                if doc is None or doc.text[p.start:p.end] != p.text:
+                    problems.append(f"passage of {p.doc_id} does not match its snapshot")
+            if len(engine.index.chunks) != engine.index.chunk_vectors.size != engine.index.lexical.size:
+                problems.append("indexes of one snapshot disagree in size")
+
+    def engine_mode():
+        from service.models import RetrievalMode
+        return random.choice(list(RetrievalMode))
+
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    for r in readers:
+        r.start()
+    try:
+        for round_ in range(3):
+            added = ingestor.add(NewDocument(id=f"quokka-{round_}", text=TEXT + f"Round {round_}.\n"))
+            assert state["engine"].search("Quokkaville tofu shop").passages[0].doc_id == added.id
+            ingestor.remove(added.id)
+    finally:
+        stop.set()
+        for r in readers:
+            r.join()
+    assert problems == []
+    assert len(reads) > 20 and max(reads) < 5.0  # readers kept going through every write
+
+
+WRITER = """
+import sys
+from service.engine import Engine
+from service.ingest import Ingestor
+from service.models import NewDocument
+from service.settings import Settings
+settings = Settings(data_dir=sys.argv[1], seeds_dir=sys.argv[2])
+state = {"engine": Engine.open(settings)}
+ingestor = Ingestor(settings, current=lambda: state["engine"], publish=lambda e: state.update(engine=e))
+print("ready", flush=True)
+for i in range(10_000):
+    doc = ingestor.add(NewDocument(id=f"crash-{i}", text=f"Crash test article {i}. " * 40))
+    if i % 2:
+        ingestor.remove(doc.id)
+"""
+
+
+@pytest.mark.parametrize("attempt", range(2))
+def test_a_writer_killed_mid_write_leaves_an_index_that_loads_and_answers(scratch_settings, attempt):
+    process = subprocess.Popen([sys.executable, "-c", WRITER, str(scratch_settings.data_dir),
+                                str(scratch_settings.seeds_dir)], stdout=subprocess.PIPE, cwd=REPO_ROOT,
+                               env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    try:
+        assert process.stdout.readline().strip() == b"ready"
+        time.sleep(random.uniform(0.3, 2.0))  # somewhere inside an add, a remove or a persist
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    index = open_index(scratch_settings)  # neither stale nor corrupt
+    engine = Engine(scratch_settings, index, Engine.open(scratch_settings).embedder)
+    assert engine.search("run to Japan").passages
+    for doc_id in index.added_ids:  # every added document is whole in both indexes
+        assert any(c.doc_id == doc_id for c in index.chunks)
+        assert engine.cite(index.documents[doc_id].text[:40]).verdict.value == "exact"
