@@ -45,8 +45,8 @@ class Engine:
                filters: Filters | None = None) -> SearchResult:
         started = time.perf_counter()
         k = k or self.settings.default_k
-        ranked = self.retriever.rank(query, mode, max(self.settings.candidate_pool, k), filters)
-        passages = self.retriever.passages(ranked, k)
+        ranking = self.retriever.ranking(query, mode, max(self.settings.candidate_pool, k), filters)
+        passages = self.retriever.top_passages(ranking, k)
         return SearchResult(query=query, mode=mode, passages=passages, took_ms=_ms_since(started))
 
     def ask(self, question: str, k: int | None = None, mode: RetrievalMode = RetrievalMode.hybrid,
@@ -56,7 +56,7 @@ class Engine:
         started = time.perf_counter()
         k = k or self.settings.default_k
         ranking = self.retriever.ranking(question, mode, max(self.settings.candidate_pool, k), filters)
-        passages = self.retriever.passages(ranking.fused, k)
+        passages = self.retriever.top_passages(ranking, k)
         # Fusion can bury a chunk only one leg finds (a rare name only BM25 knows): each leg's head
         # competes for the answer too, and joins the passages when it wins.
         extra = [p for p in self.retriever.passages(ranking.leg_heads(self.settings.answer_leg_depth), k * 2)

@@ -80,6 +80,22 @@ class Retriever:
         fused = reciprocal_rank_fusion([[i for i, _ in dense], [i for i, _ in lexical]], k=self.rrf_k)
         return Ranking([RankedChunk(int(i), s, frozenset(found_by[i])) for i, s in fused[:pool]], legs)
 
+    def top_passages(self, ranking: Ranking, k: int) -> list[Passage]:
+        """The fused top k, but never without a leg's first hit: RRF scores a chunk only one retriever
+        finds (a paraphrase only the dense leg sees) below chunks both rank moderately. Missing leg heads
+        take the last places."""
+        passages = self.passages(ranking.fused, k)
+        if len(ranking.legs) < 2 or k < 2:
+            return passages
+        missing = []
+        for head in ranking.leg_heads(1):
+            chunk = self.index.chunks[head.chunk_id]
+            if not any(p.doc_id == chunk.doc_id and p.start <= chunk.start and chunk.end <= p.end for p in passages):
+                missing.append(next((f for f in ranking.fused if f.chunk_id == head.chunk_id), head))
+        if missing:
+            passages = passages[: k - len(missing)] + self.passages(missing, len(missing))
+        return passages
+
     def passages(self, ranked: list[RankedChunk], k: int) -> list[Passage]:
         """Up to k passages: chunks of one document that overlap or touch are merged into one."""
         merged: list[dict] = []
