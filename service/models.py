@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 from enum import Enum
 
-from pydantic import BaseModel, Field, field_validator
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, Field, field_validator
 
 from index.corpus import Document
 
@@ -26,13 +28,23 @@ class RetrievalMode(str, Enum):
             raise ValueError(f"unknown retrieval mode {value!r}; valid modes: {valid}") from None
 
 
+def _not_a_timestamp(value):
+    """JSON numbers would pass as Unix timestamps (0 = 1970-01-01): a date here is a YYYY-MM-DD string."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError("must be a date as a YYYY-MM-DD string, not a number")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_not_a_timestamp)]
+
+
 class Filters(BaseModel):
     """Restrict retrieval to some documents. Every given field must match (AND)."""
 
     doc_ids: list[str] | None = Field(default=None, description="Only these document ids.")
     publication: str | None = Field(default=None, description="Only this publication (case-insensitive).")
-    date_from: date | None = Field(default=None, description="Only documents dated on or after this day.")
-    date_to: date | None = Field(default=None, description="Only documents dated on or before this day.")
+    date_from: IsoDate | None = Field(default=None, description="Only documents dated on or after this day.")
+    date_to: IsoDate | None = Field(default=None, description="Only documents dated on or before this day.")
 
     def is_empty(self) -> bool:
         return not any((self.doc_ids, self.publication, self.date_from, self.date_to))
@@ -141,7 +153,6 @@ class CiteResult(BaseModel):
 
 
 DOC_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$"
-_Date = date  # the field below is named `date`
 
 
 class NewDocument(BaseModel):
@@ -153,7 +164,7 @@ class NewDocument(BaseModel):
     title: str | None = Field(default=None, max_length=500)
     publication: str | None = Field(default=None, max_length=200)
     author: str | None = Field(default=None, max_length=200)
-    date: _Date | None = None
+    date: IsoDate | None = None
     url: str | None = Field(default=None, max_length=2000)
     text: str = Field(min_length=1, description="The article's full text (plain text or markdown).")
 

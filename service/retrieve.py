@@ -48,7 +48,7 @@ class Retriever:
         if filters.doc_ids:
             unknown = sorted(set(filters.doc_ids) - set(self.index.documents))
             if unknown:
-                raise InvalidRequestError(f"filters.doc_ids names unknown documents: {', '.join(unknown)}; "
+                raise InvalidRequestError(f"filters.doc_ids names unknown documents: {', '.join(map(repr, unknown))}; "
                                           "GET /documents lists the valid ids")
         keep = {doc.id for doc in self.index.documents.values() if _matches(doc, filters)}
         return np.array([c.id for c in self.index.chunks if c.doc_id in keep], dtype=np.int64)

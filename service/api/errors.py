@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from service import errors
 
@@ -29,8 +30,9 @@ STATUS = {
 }
 
 
-def error_response(status: int, code: str, message: str, **extra) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"error": code, "message": message, **extra})
+def error_response(status: int, code: str, message: str, headers: dict | None = None, **extra) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"error": code, "message": message, **extra},
+                        headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -49,8 +51,16 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, code, str(exc.detail))
+        if exc.status_code == 400:  # the framework could not parse the body (bad UTF-8, bad multipart)
+            return error_response(422, "invalid_request", f"body: {exc.detail}")
+        if exc.status_code == 405:
+            allowed = _allowed_methods(request)
+            response = error_response(405, "method_not_allowed",
+                                      f"{request.method} is not allowed here; use {', '.join(allowed)}")
+            response.headers["Allow"] = ", ".join(allowed)
+            return response
+        code = {404: "not_found"}.get(exc.status_code, "http_error")
+        return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -60,7 +70,23 @@ def install_error_handlers(app: FastAPI) -> None:
                               "when reporting it", request_id=request_id)
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    routes = list(request.app.router.routes)
+    while routes:
+        route = routes.pop()
+        nested = getattr(route, "original_router", None)  # an included router: look at its own routes
+        if nested is not None:
+            routes.extend(nested.routes)
+        elif route.matches(request.scope)[0] is not Match.NONE:  # PARTIAL: path matches, method does not
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
+
+
 def _describe(error: dict) -> str:
     """'body.question: String should have at most 1000 characters' — the field, then what to fix."""
+    if error.get("type") == "json_invalid":
+        return f"body: invalid JSON at character {error['loc'][-1]} ({error.get('ctx', {}).get('error', '')})"
     location = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path"))
     return f"{location or 'request'}: {error.get('msg', 'invalid value')}"

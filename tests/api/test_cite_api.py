@@ -142,6 +142,12 @@ def test_bad_input_is_a_422_naming_the_field(client, body, fragment):
     assert fragment in response.json()["message"]
 
 
+def test_a_body_that_is_not_json_or_not_utf8_is_a_422(client):
+    for raw in (b"\xff\xfe0", b'{"text": '):
+        response = client.post("/cite", content=raw, headers={"content-type": "application/json"})
+        assert response.status_code == 422 and response.json()["message"].startswith("body: ")
+
+
 def test_the_cli_prints_verdict_original_and_diff(settings, engine, monkeypatch, capsys):
     for name, value in (("RUNRI_DATA_DIR", settings.data_dir), ("RUNRI_SEEDS_DIR", settings.seeds_dir)):
         monkeypatch.setenv(name, str(value))

@@ -109,6 +109,7 @@ def test_bad_uploads_are_422_saying_what_to_fix(writer, name, content, fragment)
     ({**NEW, "text": " \n\t "}, "must contain at least 1 non-whitespace character"),
     ({**NEW, "id": "../../etc/passwd"}, "id: String should match pattern"),
     ({**NEW, "date": "last year"}, "date: Input should be a valid date"),
+    ({**NEW, "date": 0}, "date: Value error, must be a date as a YYYY-MM-DD string, not a number"),
     ({"title": "no text"}, "text: Field required"),
 ])
 def test_bad_documents_are_422_naming_the_field(writer, body, fragment):

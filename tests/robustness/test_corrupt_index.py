@@ -1,0 +1,108 @@
+"""A corrupt index on disk: the app starts, stays alive, and /readyz says 503 with what is broken and
+the command that fixes it; `runri index build --force` then recovers and a new app serves again.
+
+End to end: the app loads its index in its lifespan, as `runri serve` does (tests/index/test_store.py
+covers the same corruptions at the store level). Each case works on its own copy of the session index.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+from robustness_support import REBUILD, settings_over_copy
+
+from service import cli
+from service.api.app import create_app
+from service.settings import Settings, get_settings
+
+
+def _truncate(path):
+    path.write_bytes(path.read_bytes()[:100])
+
+
+def _zero(path):
+    path.write_bytes(b"\0" * path.stat().st_size)  # the manifest's size check passes; FAISS must refuse it
+
+
+def _garbage(path):
+    path.write_text('{"fingerprint": not json at all', encoding="utf-8")
+
+
+CORRUPTIONS = {
+    # name: (file under index/, how it is damaged, what the message must name)
+    "truncated chunks.faiss": ("chunks.faiss", _truncate, "chunks.faiss is 100 bytes"),
+    "zeroed chunks.faiss": ("chunks.faiss", _zero, "corrupt"),
+    "garbage manifest.json": ("manifest.json", _garbage, "manifest"),
+}
+
+
+def _settings(data_dir, seeds_dir) -> Settings:
+    return Settings(data_dir=data_dir, seeds_dir=seeds_dir)
+
+
+def _wait_until_loaded(client: TestClient, seconds: float = 60):
+    """/readyz once loading is over, either way."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        response = client.get("/readyz")
+        if response.status_code == 200 or "loading" not in response.json().get("message", "loading"):
+            return response
+        time.sleep(0.05)
+    raise AssertionError(f"still loading after {seconds} s")
+
+
+def _corrupt_copy(corruption: str, settings: Settings, tmp_path) -> Settings:
+    name, damage, _ = CORRUPTIONS[corruption]
+    copy = settings_over_copy(settings, tmp_path / "data")
+    damage(copy.data_dir / "index" / name)
+    return _settings(copy.data_dir, copy.seeds_dir)
+
+
+@pytest.mark.parametrize("corruption", list(CORRUPTIONS))
+def test_corrupt_index_keeps_the_app_alive_with_a_503_that_says_how_to_fix_it(corruption, settings, engine,
+                                                                              tmp_path):
+    broken = _corrupt_copy(corruption, settings, tmp_path)
+    with TestClient(create_app(broken)) as client:
+        assert client.get("/healthz").status_code == 200  # alive, whatever the index
+        ready = _wait_until_loaded(client)
+        assert ready.status_code == 503
+        assert ready.headers["content-type"].startswith("application/json")
+        body = ready.json()
+        assert body["error"] == "not_ready"
+        assert CORRUPTIONS[corruption][2] in body["message"] and REBUILD in body["message"], body["message"]
+        # Every endpoint that needs the index says the same, instead of a 500.
+        for response in (client.get("/search", params={"q": "visa"}),
+                         client.post("/ask", json={"question": "How many Chinese live in Japan?"}),
+                         client.get("/documents")):
+            assert response.status_code == 503, response.text
+            assert response.json()["error"] == "not_ready" and REBUILD in response.json()["message"]
+
+
+@pytest.mark.parametrize("corruption", ["truncated chunks.faiss", "garbage manifest.json"])
+def test_runri_index_build_force_recovers_and_a_new_app_serves(corruption, settings, engine, tmp_path,
+                                                               monkeypatch, capsys):
+    broken = _corrupt_copy(corruption, settings, tmp_path)
+    # The fix the message gives, run as the operator would: `runri index build --force`.
+    monkeypatch.setenv("RUNRI_DATA_DIR", str(broken.data_dir))
+    monkeypatch.setenv("RUNRI_SEEDS_DIR", str(broken.seeds_dir))
+    get_settings.cache_clear()
+    try:
+        assert cli.main(["index", "build", "--force"]) == 0
+    finally:
+        get_settings.cache_clear()
+    out = capsys.readouterr().out
+    assert "built 5 documents" in out, out
+    json.loads((broken.data_dir / "index" / "manifest.json").read_text(encoding="utf-8"))  # readable again
+
+    with TestClient(create_app(broken)) as client:
+        ready = _wait_until_loaded(client)
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["documents"] == 5
+        search = client.get("/search", params={"q": "minpaku in Osaka", "k": 3})
+        assert search.status_code == 200 and len(search.json()["passages"]) == 3
+        answer = client.post("/ask", json={"question": "How many Chinese nationals lived in Japan at the end "
+                                                       "of 2024?"}).json()["answer"]
+        assert answer is not None and "870,000" in answer["text"]
