@@ -103,16 +103,31 @@ def key_terms(question: str) -> dict[str, str]:
     return keys
 
 
+_ASKS_FOR_FIGURE = re.compile(r"^\W*(?:how (?:many|much|old|long|large|big)|what (?:percentage|percent|share|"
+                              r"proportion|fraction|number|amount|age)|(?:in )?(?:what|which) year)\b", re.I)
+_FIGURE = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+                     r"fifty|hundred|thousand|million|billion|half|dozen|percent|double|twice|triple)\b", re.I)
+
+
+def lacks_asked_figure(question: str, sentence: str) -> bool:
+    """'How many ...?' answered by a sentence with no figure at all is not answered."""
+    return bool(_ASKS_FOR_FIGURE.search(question)) and not _FIGURE.search(sentence)
+
+
 @dataclass(frozen=True)
 class Confidence:
     """Confidence in [0, 1]: the best sentence's score mapped linearly from `floor` (0) to `ceiling`
-    (1), halved when the question names something rare that the answer's passage never mentions."""
+    (1), halved when the question names something rare that the answer's passage never mentions, and
+    halved when the question asks for a figure the answer sentence does not state."""
 
     floor: float = 0.6
     ceiling: float = 1.4
     missing_key_factor: float = 0.5
+    missing_figure_factor: float = 0.3
     rare_share: float = 0.02  # a key term in more than 2% of sentences (Chinese, Japan) is not telling
 
-    def of(self, best: ScoredSentence, missing_rare_key: bool) -> float:
+    def of(self, best: ScoredSentence, missing_rare_key: bool = False, lacks_figure: bool = False) -> float:
         value = min(max((best.score - self.floor) / (self.ceiling - self.floor), 0.0), 1.0)
-        return round(value * (self.missing_key_factor if missing_rare_key else 1.0), 4)
+        value *= self.missing_key_factor if missing_rare_key else 1.0
+        value *= self.missing_figure_factor if lacks_figure else 1.0
+        return round(value, 4)

@@ -11,7 +11,7 @@ from index.store import CorpusIndex
 from service.errors import DocumentNotFoundError, InvalidRequestError
 from service.indexing import embedder_for, open_index
 from index.sentences import split_sentences
-from service.answer import Confidence, ScoredSentence, SentenceScorer, key_terms
+from service.answer import Confidence, ScoredSentence, SentenceScorer, key_terms, lacks_asked_figure
 from service.cite import CiteRules, Found, QuoteFinder
 from service.corroborate import CorroborationRule, corroborating_sentences
 from service.models import (Answer, AskResult, CiteResult, Corroboration, Filters, Passage, QuoteCheck,
@@ -74,10 +74,13 @@ class Engine:
             best = replace(best, passage_index=0,
                            score=best.score + self.scorer.weights.passage_rank * best.passage_index)
         missing = self._missing_rare_keys(question, best_passage)
-        confidence = self.confidence.of(best, bool(missing))
+        no_figure = lacks_asked_figure(question, self.index.text_of(best.sentence.doc_id, best.sentence.start,
+                                                                   best.sentence.end))
+        confidence = self.confidence.of(best, bool(missing), no_figure)
         if confidence < self.settings.abstain_below:
-            reason = (f"the articles never mention {', '.join(sorted(missing))} near the best match"
-                      if missing else "no sentence in the articles is close enough to the question")
+            reason = (f"the articles never mention {', '.join(sorted(missing))} near the best match" if missing
+                      else "the question asks for a figure and the closest sentence states none" if no_figure
+                      else "no sentence in the articles is close enough to the question")
             return AskResult(question=question, answer=None, confidence=confidence, abstained_reason=reason,
                              passages=passages, also_reported_in=[], took_ms=_ms_since(started))
         corroborating = corroborating_sentences(self.index, self.scorer, best.sentence, self.corroboration)

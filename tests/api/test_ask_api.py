@@ -85,6 +85,13 @@ def test_unanswerable_questions_abstain_but_keep_the_passages(client, question, 
     _assert_verbatim(client, body)
 
 
+def test_a_question_asking_for_a_figure_is_not_answered_by_a_sentence_without_one(client):
+    body = _ask(client, "How much does Masutomo's book Run Ri cost?")
+    assert body["answer"] is None
+    assert body["abstained_reason"] == "the question asks for a figure and the closest sentence states none"
+    assert any("Run Ri, was published in January" in p["text"] for p in body["passages"])
+
+
 def test_fact_in_two_articles_lists_the_second(client):
     body = _ask(client, "How many Chinese nationals lived in Japan at the end of 2024?")
     others = {c["doc_id"]: c for c in body["also_reported_in"]}
@@ -109,7 +116,7 @@ def test_filters_restrict_passages_and_answer(client):
     ({"question": "visa", "k": 0}, 422, "k: Input should be greater than or equal to 1"),
     ({"question": "visa", "k": 1000}, 422, "k: Input should be less than or equal to 50"),
     ({"question": "visa", "mode": "semantic"}, 422, "mode: Input should be 'dense', 'lexical' or 'hybrid'"),
-    ({"question": "visa", "filters": {"doc_ids": ["nope"]}}, 422, "unknown documents: nope"),
+    ({"question": "visa", "filters": {"doc_ids": ["nope"]}}, 422, "unknown documents: 'nope'"),
     ({"question": 42}, 422, "question: Input should be a valid string"),
     ({}, 422, "question: Field required"),
 ])
