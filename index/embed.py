@@ -49,6 +49,8 @@ class SentenceTransformerEmbedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if len(texts) <= self.batch_size:
+            return self._forward(texts)
         vectors = self._model.encode(
             texts,
             batch_size=self.batch_size,
@@ -59,18 +61,87 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
+    def _forward(self, texts: list[str]) -> np.ndarray:
+        """One batch straight through the model: `encode` spends ~1 ms per call walking the module
+        tree, a tenth of a single question's cost. Same output (tested against `encode`)."""
+        import torch
+
+        features = self._model.preprocess(texts)
+        with torch.inference_mode():
+            vectors = self._model(features)["sentence_embedding"]
+            vectors = torch.nn.functional.normalize(vectors, p=2, dim=1)
+        return np.ascontiguousarray(vectors.numpy(), dtype=np.float32)
+
+
 @lru_cache(maxsize=2)
 def load_embedder(model_path: Path, batch_size: int = 32, threads: int = 1) -> SentenceTransformerEmbedder:
     """One model per process: the service, the CLI and the whole test session share it."""
     return SentenceTransformerEmbedder(model_path, batch_size, threads)
 
 
+class _Pending:
+    __slots__ = ("text", "vector", "error", "lead", "done")
+
+    def __init__(self, text: str) -> None:
+        self.text, self.vector, self.error, self.lead = text, None, None, False
+        self.done = threading.Event()
+
+
+class MicroBatcher:
+    """Concurrent single queries share one forward pass (8 questions in one batch cost ~5.7 ms each
+    instead of ~10 ms alone). No timer: a query arriving while the model is idle runs at once; queries
+    arriving during a forward pass wait for it and then go together as the next batch, led by the
+    first of them. So a lone query pays nothing and a busy server batches by itself."""
+
+    def __init__(self, embedder: Embedder, max_batch: int = 16) -> None:
+        self._embedder = embedder
+        self._max_batch = max_batch
+        self._lock = threading.Lock()
+        self._queue: list[_Pending] = []
+        self._busy = False
+
+    def embed_one(self, text: str) -> np.ndarray:
+        me = _Pending(text)
+        with self._lock:
+            self._queue.append(me)
+            me.lead = not self._busy
+            self._busy = True
+        if not me.lead:
+            me.done.wait()
+        if me.lead:  # the model is ours: run the queue's head as one batch, then pass the lead on
+            self._run_batch()
+        if me.error is not None:
+            raise me.error
+        return me.vector
+
+    def _run_batch(self) -> None:
+        with self._lock:
+            batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch:]
+        try:
+            vectors = self._embedder.embed([p.text for p in batch])
+            for pending, vector in zip(batch, vectors):
+                pending.vector = vector
+        except Exception as exc:  # every waiter learns of it, none hangs
+            for pending in batch:
+                pending.error = exc
+        with self._lock:
+            if self._queue:
+                self._queue[0].lead = True
+                self._queue[0].done.set()
+            else:
+                self._busy = False
+        for pending in batch:
+            if not pending.lead:
+                pending.done.set()
+
+
 class CachedQueryEmbedder:
     """An LRU cache in front of an embedder for single queries: a repeated question (a retry, the
     eval's several modes, a popular query) skips the model entirely."""
 
-    def __init__(self, embedder: Embedder, size: int = 1024) -> None:
+    def __init__(self, embedder: Embedder, size: int = 1024, max_batch: int = 16) -> None:
         self._embedder = embedder
+        self._batcher = MicroBatcher(embedder, max_batch)
         self._size = size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
@@ -85,7 +156,7 @@ class CachedQueryEmbedder:
             if vector is not None:
                 self._cache.move_to_end(text)
                 return vector
-        vector = self._embedder.embed([text])[0]
+        vector = self._batcher.embed_one(text)
         vector.setflags(write=False)
         with self._lock:
             self._cache[text] = vector

@@ -1,0 +1,13 @@
+"""The fast single-batch path gives the vectors sentence-transformers' own encode() gives."""
+
+import numpy as np
+
+
+def test_the_direct_forward_pass_matches_encode(engine):
+    model = engine.embedder
+    texts = ["What is Run-ri?", "潤日", "How many Chinese nationals lived in Japan at the end of 2024?"]
+    expected = model._model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    got = model.embed(texts)
+    assert got.dtype == np.float32 and got.shape == (3, model.dimension)
+    assert np.allclose(got, expected, atol=1e-6)
+    assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
