@@ -261,7 +261,7 @@ def best_point(points: list[dict], recall: float = TARGET_RECALL) -> dict | None
 def run(sizes: list[int], noise: float = 0.6, n_queries: int = 300, k: int | None = None,
         efs: list[int] = (32, 64, 128, 256, 512), nprobes: list[int] = (1, 4, 8, 16, 32, 64, 128),
         build_threads: int | None = None, bm25_max: int = 1_000_000, skip: set[str] = frozenset(),
-        seed: int = 0, out: Path = DEFAULT_OUT) -> dict:
+        seed: int = 0, out: Path = DEFAULT_OUT, hnsw_m: int = 32, ef_construction: int = 80) -> dict:
     real, sentences, settings = real_vectors_and_texts()
     sentences_per_chunk = len(sentences) / (len(real) - len(sentences))
     k = k or settings.candidate_pool
@@ -288,8 +288,8 @@ def run(sizes: list[int], noise: float = 0.6, n_queries: int = 300, k: int | Non
                        "resemblance": {"real_pair_cosine": pair_cosines(real, stats_rng),
                                        "synthetic_pair_cosine": pair_cosines(x, stats_rng)}}
         if "dense" not in skip:
-            entry["dense"] = bench_dense(x, queries, len(q_vectors), k, build_threads, settings.hnsw_m,
-                                         settings.hnsw_ef_construction, list(efs), list(nprobes), skip)
+            entry["dense"] = bench_dense(x, queries, len(q_vectors), k, build_threads, hnsw_m,
+                                         ef_construction, list(efs), list(nprobes), skip)
         del x
         gc.collect()
         if "bm25" not in skip:
@@ -386,6 +386,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--noise", type=float, default=0.6, help="norm of the gaussian noise (default 0.6)")
     parser.add_argument("--queries", type=int, default=300, help="118 gold questions + held-out synthetic")
     parser.add_argument("--k", type=int, help="results per search (default: the candidate pool, 30)")
+    parser.add_argument("--hnsw-m", type=int, default=32, help="HNSW M (compared with IVF; default 32)")
+    parser.add_argument("--ef-construction", type=int, default=80, help="HNSW efConstruction (default 80)")
     parser.add_argument("--ef", type=_ints, default=[32, 64, 128, 256, 512], help="HNSW efSearch values")
     parser.add_argument("--nprobe", type=_ints, default=[1, 4, 8, 16, 32, 64, 128], help="IVF nprobe values")
     parser.add_argument("--build-threads", type=int, help="FAISS threads for building (default: all cores)")
@@ -395,7 +397,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
     result = run(args.sizes, args.noise, args.queries, args.k, args.ef, args.nprobe, args.build_threads,
-                 args.bm25_max, {s.strip() for s in args.skip.split(",") if s.strip()}, args.seed, args.out)
+                 args.bm25_max, {s.strip() for s in args.skip.split(",") if s.strip()}, args.seed, args.out,
+                 args.hnsw_m, args.ef_construction)
     print(table(result))
     return 0
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from index.chunk import ChunkerSettings, chunk_documents
 from index.corpus import Document
-from index.dense import DenseIndex, HnswParams
+from index.dense import DenseIndex, IvfParams
 from index.embed import Embedder
 from index.lexical import LexicalIndex
 from index.manifest import FORMAT_VERSION, Fingerprint, Manifest, library_versions, model_info, utc_now
@@ -22,7 +22,7 @@ from index.store import CorpusIndex, Sentence
 class BuildParams:
     chunker: ChunkerSettings
     approximate_threshold: int
-    hnsw: HnswParams = HnswParams()
+    ivf: IvfParams = IvfParams()
 
 
 def fingerprint(documents: dict[str, Document], model_path: Path, chunker: ChunkerSettings) -> Fingerprint:
@@ -53,8 +53,8 @@ def build_index(
     sentence_matrix = _embed(
         embedder, [documents[s.doc_id].text[s.start : s.end] for s in sentences], "sentences", progress
     )
-    chunk_vectors = DenseIndex.build(chunk_matrix, params.approximate_threshold, params.hnsw)
-    sentence_vectors = DenseIndex.build(sentence_matrix, params.approximate_threshold, params.hnsw)
+    chunk_vectors = DenseIndex.build(chunk_matrix, params.approximate_threshold, params.ivf)
+    sentence_vectors = DenseIndex.build(sentence_matrix, params.approximate_threshold, params.ivf)
     lexical = LexicalIndex.build([c.text for c in chunks])
     manifest = Manifest(
         fingerprint=fingerprint(documents, model_path, params.chunker),

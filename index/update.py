@@ -14,7 +14,7 @@ import numpy as np
 
 from index.chunk import Chunk, ChunkerSettings, chunk_documents
 from index.corpus import Document
-from index.dense import HnswParams
+from index.dense import IvfParams
 from index.embed import Embedder
 from index.lexical import LexicalIndex
 from index.manifest import Manifest, utc_now
@@ -26,7 +26,7 @@ from index.store import CorpusIndex, Sentence
 class UpdateParams:
     chunker: ChunkerSettings
     approximate_threshold: int
-    hnsw: HnswParams = HnswParams()
+    ivf: IvfParams = IvfParams()
 
 
 def add_document(index: CorpusIndex, doc: Document, embedder: Embedder, params: UpdateParams) -> CorpusIndex:
@@ -50,8 +50,8 @@ def remove_document(index: CorpusIndex, doc_id: str, params: UpdateParams) -> Co
                  for i, s in enumerate(s for s in index.sentences if s.doc_id != doc_id)]
     documents = {k: v for k, v in index.documents.items() if k != doc_id}
     return _next(index, documents, chunks, sentences,
-                 index.chunk_vectors.without_rows(keep_chunks, params.approximate_threshold, params.hnsw),
-                 index.sentence_vectors.without_rows(keep_sentences, params.approximate_threshold, params.hnsw),
+                 index.chunk_vectors.without_rows(keep_chunks, params.approximate_threshold, params.ivf),
+                 index.sentence_vectors.without_rows(keep_sentences, params.approximate_threshold, params.ivf),
                  index.added_ids - {doc_id}, params)
 
 

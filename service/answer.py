@@ -47,7 +47,6 @@ class SentenceScorer:
     def __init__(self, index: CorpusIndex, weights: AnswerWeights = AnswerWeights()) -> None:
         self.index = index
         self.weights = weights
-        self.vectors = index.sentence_vectors.matrix()
         self.tokens = [set(tokenize(index.text_of(s.doc_id, s.start, s.end))) for s in index.sentences]
         self._df = Counter(t for toks in self.tokens for t in toks)
         n = len(self.tokens)
@@ -75,7 +74,7 @@ class SentenceScorer:
                 continue
             passage_tokens = set().union(*(self.tokens[s.id] for s in sentences))
             p_cov = self.coverage(q_tokens, passage_tokens)
-            cosines = self.vectors[[s.id for s in sentences]] @ question_vector
+            cosines = self.index.sentence_vectors.rows([s.id for s in sentences]) @ question_vector
             for sentence, cosine in zip(sentences, cosines):
                 s_cov = self.coverage(q_tokens, self.tokens[sentence.id])
                 w = self.weights

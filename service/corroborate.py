@@ -22,7 +22,7 @@ class CorroborationRule:
 def corroborating_sentences(index: CorpusIndex, scorer: SentenceScorer, answer: Sentence,
                             rule: CorroborationRule = CorroborationRule()) -> list[tuple[Sentence, float]]:
     """Best sentence per other document that states the same thing, most similar first."""
-    vector = scorer.vectors[answer.id]
+    vector = index.sentence_vectors.rows([answer.id])[0]
     answer_tokens = scorer.tokens[answer.id]
     answer_numbers = {t for t in answer_tokens if t[0].isdigit()}
     scores, rows = index.sentence_vectors.search(vector, rule.search_depth)

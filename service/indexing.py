@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from index.build import BuildParams, build_index, fingerprint
 from index.chunk import ChunkerSettings
 from index.corpus import Document, load_corpus
-from index.dense import HnswParams
+from index.dense import IvfParams
 from index.embed import Embedder, load_embedder
 from index.manifest import Manifest
 from index.store import CorpusIndex, load_added, load_index, read_manifest, save_index
@@ -78,7 +78,7 @@ def build(settings: Settings, force: bool = False, progress: bool = False) -> tu
     params = BuildParams(
         chunker=chunker_settings(settings),
         approximate_threshold=settings.approximate_threshold,
-        hnsw=hnsw_params(settings),
+        ivf=ivf_params(settings),
     )
     index = build_index(corpus.documents, embedder_for(settings), settings.resolved_model_path(), params,
                         progress, corpus.added_ids)
@@ -90,12 +90,15 @@ def open_index(settings: Settings, corpus: Corpus | None = None) -> CorpusIndex:
     """Load the stored index, refusing a stale or corrupt one with a message that says how to rebuild."""
     corpus = corpus if corpus is not None else load_documents(settings)
     expected = fingerprint(corpus.documents, settings.resolved_model_path(), chunker_settings(settings))
-    return load_index(settings.data_dir, corpus.documents, expected, corpus.added_ids)
+    index = load_index(settings.data_dir, corpus.documents, expected, corpus.added_ids)
+    for vectors in (index.chunk_vectors, index.sentence_vectors):
+        vectors.set_nprobe(settings.ivf_nprobe)
+    return index
 
 
 def update_params(settings: Settings) -> UpdateParams:
-    return UpdateParams(chunker_settings(settings), settings.approximate_threshold, hnsw_params(settings))
+    return UpdateParams(chunker_settings(settings), settings.approximate_threshold, ivf_params(settings))
 
 
-def hnsw_params(settings: Settings) -> HnswParams:
-    return HnswParams(settings.hnsw_m, settings.hnsw_ef_construction, settings.hnsw_ef_search)
+def ivf_params(settings: Settings) -> IvfParams:
+    return IvfParams(settings.ivf_nlist_per_sqrt_n, settings.ivf_nprobe)

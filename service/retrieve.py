@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import faiss
 import numpy as np
 
 from index.embed import CachedQueryEmbedder, Embedder
@@ -120,12 +119,7 @@ class Retriever:
                           retrievers=sorted(m["retrievers"], key=lambda r: r.value))
 
     def _dense(self, vector: np.ndarray, pool: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
-        index = self.index.chunk_vectors
-        if allowed is None:
-            scores, ids = index.search(vector, pool)
-        else:
-            scores, ids = index.search(vector, min(pool, allowed.size),
-                                       params=faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed)))
+        scores, ids = self.index.chunk_vectors.search(vector, pool, allowed)
         return [(int(i), float(s)) for s, i in zip(scores, ids)]
 
     def _lexical(self, query: str, pool: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:

@@ -33,11 +33,10 @@ class Settings(BaseSettings):
     torch_threads: int = Field(default=1, ge=1, description="Intra-op threads for the model (see index/embed.py).")
     faiss_threads: int = Field(default=1, ge=1, description="OpenMP threads for FAISS searches.")
     approximate_threshold: int = Field(
-        default=50_000, ge=1, description="Above this many vectors the dense index is HNSW, below it exact."
+        default=50_000, ge=1, description="Above this many vectors the dense index is IVF, below it exact."
     )
-    hnsw_m: int = Field(default=32, ge=4)
-    hnsw_ef_construction: int = Field(default=80, ge=8)
-    hnsw_ef_search: int = Field(default=64, ge=8)
+    ivf_nlist_per_sqrt_n: float = Field(default=4.0, gt=0, description="IVF lists: this x sqrt(vectors).")
+    ivf_nprobe: int = Field(default=8, ge=1, description="IVF lists searched per query (see README, Scale).")
 
     # Retrieval.
     default_k: int = Field(default=5, ge=1, le=50)
