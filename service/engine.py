@@ -26,7 +26,7 @@ class Engine:
         self.index = index
         self.embedder = embedder
         self.retriever = Retriever(index, embedder, settings.candidate_pool, settings.rrf_k,
-                                   settings.query_cache_size)
+                                   settings.query_cache_size, settings.embed_lanes)
         self.scorer = SentenceScorer(index)
         self.confidence = Confidence()
         self.corroboration = CorroborationRule(settings.corroboration_min_similarity,

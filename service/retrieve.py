@@ -34,9 +34,9 @@ class Ranking:
 
 class Retriever:
     def __init__(self, index: CorpusIndex, embedder: Embedder, candidate_pool: int, rrf_k: int,
-                 query_cache_size: int = 1024) -> None:
+                 query_cache_size: int = 1024, embed_lanes: int = 1) -> None:
         self.index = index
-        self.queries = CachedQueryEmbedder(embedder, query_cache_size)
+        self.queries = CachedQueryEmbedder(embedder, query_cache_size, lanes=embed_lanes)
         self.candidate_pool = candidate_pool
         self.rrf_k = rrf_k
 
