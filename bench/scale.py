@@ -322,15 +322,16 @@ def verdict(entry: dict) -> dict:
 
 
 def memory_model(entry: dict, sentences_per_chunk: float, d: int) -> dict:
-    """What the service would hold at this size if it kept today's layout: the chunk index (HNSW above
-    the threshold), sentence vectors twice (sentences.faiss, exact, and SentenceScorer's matrix copy),
-    BM25's matrix, plus the process at rest today (model, torch, Python; bench/results/http.json or
-    build.json when present). Chunk texts, sentence token sets and JSONL rows are not counted."""
+    """What the service would hold at this size with today's layout: the chunk index (IVF above the
+    threshold), the sentence vectors once (the scorer reads rows from the index), BM25's matrix, plus
+    the process at rest today (model, torch, Python; bench/results/http.json or build.json when
+    present). Chunk texts, sentence token sets and JSONL rows are not counted."""
     n = entry["n"]
     sentences = round(n * sentences_per_chunk)
-    chunk_index = entry.get("dense", {}).get("hnsw", entry.get("dense", {}).get("exact", {})).get("index_mb", 0.0)
+    dense = entry.get("dense", {})
+    chunk_index = dense.get("ivf", dense.get("exact", {})).get("index_mb", 0.0)
     parts = {"process_at_rest_today": _rest_rss_mb(), "chunk_index": chunk_index,
-             "sentence_vectors_x2": round(2 * sentences * d * 4 / 2 ** 20, 1),
+             "sentence_vectors": round(sentences * d * 4 / 2 ** 20, 1),
              "bm25_matrix": entry.get("bm25", {}).get("matrix_mb", 0.0)}
     return {"sentences_estimated": sentences, **parts, "total": round(sum(parts.values()), 1),
             "target_gb": TARGET_RSS_GB}
