@@ -23,12 +23,14 @@ class BuildParams:
     chunker: ChunkerSettings
     approximate_threshold: int
     ivf: IvfParams = IvfParams()
+    precision: str = "float32"
 
 
-def fingerprint(documents: dict[str, Document], model_path: Path, chunker: ChunkerSettings) -> Fingerprint:
+def fingerprint(documents: dict[str, Document], model_path: Path, chunker: ChunkerSettings,
+                precision: str = "float32") -> Fingerprint:
     return Fingerprint(
         format_version=FORMAT_VERSION,
-        model=model_info(model_path),
+        model=model_info(model_path, precision),
         chunker=chunker.as_dict(),
         documents={doc_id: doc.sha256 for doc_id, doc in sorted(documents.items())},
     )
@@ -57,7 +59,7 @@ def build_index(
     sentence_vectors = DenseIndex.build(sentence_matrix, params.approximate_threshold, params.ivf)
     lexical = LexicalIndex.build([c.text for c in chunks])
     manifest = Manifest(
-        fingerprint=fingerprint(documents, model_path, params.chunker),
+        fingerprint=fingerprint(documents, model_path, params.chunker, params.precision),
         counts={"documents": len(documents), "chunks": len(chunks), "sentences": len(sentences),
                 "chunk_vectors": chunk_vectors.size, "sentence_vectors": sentence_vectors.size},
         dense_kind=chunk_vectors.kind,

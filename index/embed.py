@@ -24,7 +24,7 @@ class Embedder(Protocol):
 class SentenceTransformerEmbedder:
     """all-MiniLM-L6-v2 (or any sentence-transformers model directory), loaded from disk only."""
 
-    def __init__(self, model_path: Path, batch_size: int = 32, threads: int = 1) -> None:
+    def __init__(self, model_path: Path, batch_size: int = 32, threads: int = 1, precision: str = "float32") -> None:
         # Imported here: `import sentence_transformers` costs seconds, and commands like
         # `runri index status` must not pay it. Offline flags: the weights are local, never fetched.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -41,8 +41,11 @@ class SentenceTransformerEmbedder:
         if not (model_path / "modules.json").exists():
             raise FileNotFoundError(f"no sentence-transformers model in {model_path}")
         self._model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
+        if precision == "int8":
+            self._model = _quantized(self._model)
         self.batch_size = batch_size
         self.name = model_path.name if model_path.name != "model" else model_path.parent.name
+        self.precision = precision
         self.dimension = int(self._model.get_embedding_dimension())
         self.max_tokens = int(self._model.max_seq_length)
 
@@ -73,10 +76,23 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(vectors.numpy(), dtype=np.float32)
 
 
+def _quantized(model):
+    """Linear layers as int8 with dynamic activation scales: the forward pass is ~2.5x faster on this CPU.
+    Vectors move (cosine ~0.95 to float32 ones), so an int8 index is built with the int8 model."""
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
 @lru_cache(maxsize=2)
-def load_embedder(model_path: Path, batch_size: int = 32, threads: int = 1) -> SentenceTransformerEmbedder:
+def load_embedder(model_path: Path, batch_size: int = 32, threads: int = 1,
+                  precision: str = "float32") -> SentenceTransformerEmbedder:
     """One model per process: the service, the CLI and the whole test session share it."""
-    return SentenceTransformerEmbedder(model_path, batch_size, threads)
+    return SentenceTransformerEmbedder(model_path, batch_size, threads, precision)
 
 
 class _Pending:

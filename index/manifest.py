@@ -19,6 +19,7 @@ MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 
 class ModelInfo(BaseModel):
     name: str
+    precision: str = "float32"  # "int8": Linear layers dynamically quantized (see index/embed.py)
     package: str | None
     package_version: str | None
     config_sha256: str
@@ -49,8 +50,7 @@ class Manifest(BaseModel):
         if mine.format_version != current.format_version:
             reasons.append(f"index format {mine.format_version} -> {current.format_version}")
         if mine.model != current.model:
-            reasons.append(f"model changed ({mine.model.name} {mine.model.package_version} -> "
-                           f"{current.model.name} {current.model.package_version})")
+            reasons.append(f"model changed ({_model(mine.model)} -> {_model(current.model)})")
         if mine.chunker != current.chunker:
             reasons.append(f"chunking changed ({_short(mine.chunker)} -> {_short(current.chunker)})")
         added = sorted(set(current.documents) - set(mine.documents))
@@ -63,11 +63,15 @@ class Manifest(BaseModel):
         return reasons
 
 
+def _model(info: ModelInfo) -> str:
+    return f"{info.name} {info.package_version} {info.precision}"
+
+
 def _short(chunker: dict) -> str:
     return f"size {chunker.get('chunk_size')}, overlap {chunker.get('chunk_overlap')}"
 
 
-def model_info(model_path: Path) -> ModelInfo:
+def model_info(model_path: Path, precision: str = "float32") -> ModelInfo:
     """Identify the model from its files alone, without loading it (`index status` stays fast)."""
     config = model_path / "config.json"
     if not config.exists():
@@ -79,6 +83,7 @@ def model_info(model_path: Path) -> ModelInfo:
         dimension = json.loads(pooling.read_text(encoding="utf-8"))["word_embedding_dimension"]
     packaged = _package_version(MODEL_PACKAGE)
     return ModelInfo(
+        precision=precision,
         name=MODEL_NAME if packaged and MODEL_PACKAGE.replace("-", "_") in str(model_path) else str(model_path),
         package=MODEL_PACKAGE if packaged else None,
         package_version=packaged,

@@ -49,13 +49,15 @@ def embedder_for(settings: Settings) -> Embedder:
     import faiss
 
     faiss.omp_set_num_threads(settings.faiss_threads)  # one thread beats two for single queries
-    return load_embedder(settings.resolved_model_path(), settings.embed_batch_size, settings.torch_threads)
+    return load_embedder(settings.resolved_model_path(), settings.embed_batch_size, settings.torch_threads,
+                         settings.model_precision)
 
 
 def index_status(settings: Settings) -> IndexStatus:
     """Compare the stored manifest with the current corpus and settings, without loading the model."""
     corpus = load_documents(settings)
-    expected = fingerprint(corpus.documents, settings.resolved_model_path(), chunker_settings(settings))
+    expected = fingerprint(corpus.documents, settings.resolved_model_path(), chunker_settings(settings),
+                           settings.model_precision)
     try:
         manifest = read_manifest(settings.data_dir)
     except IndexMissingError as exc:
@@ -79,6 +81,7 @@ def build(settings: Settings, force: bool = False, progress: bool = False) -> tu
         chunker=chunker_settings(settings),
         approximate_threshold=settings.approximate_threshold,
         ivf=ivf_params(settings),
+        precision=settings.model_precision,
     )
     index = build_index(corpus.documents, embedder_for(settings), settings.resolved_model_path(), params,
                         progress, corpus.added_ids)
@@ -89,7 +92,8 @@ def build(settings: Settings, force: bool = False, progress: bool = False) -> tu
 def open_index(settings: Settings, corpus: Corpus | None = None) -> CorpusIndex:
     """Load the stored index, refusing a stale or corrupt one with a message that says how to rebuild."""
     corpus = corpus if corpus is not None else load_documents(settings)
-    expected = fingerprint(corpus.documents, settings.resolved_model_path(), chunker_settings(settings))
+    expected = fingerprint(corpus.documents, settings.resolved_model_path(), chunker_settings(settings),
+                           settings.model_precision)
     index = load_index(settings.data_dir, corpus.documents, expected, corpus.added_ids)
     for vectors in (index.chunk_vectors, index.sentence_vectors):
         vectors.set_nprobe(settings.ivf_nprobe)

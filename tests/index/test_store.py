@@ -86,3 +86,12 @@ def test_garbage_faiss_file_of_the_right_size_is_reported_as_corrupt(tmp_path, s
     faiss_file.write_bytes(b"\0" * faiss_file.stat().st_size)
     with pytest.raises(IndexCorruptError, match="corrupt.*rebuild"):
         open_index(settings)
+
+
+def test_switching_model_precision_makes_the_index_stale(settings, engine):
+    from service.indexing import index_status
+
+    assert index_status(settings).fresh
+    status = index_status(settings.model_copy(update={"model_precision": "int8"}))
+    assert not status.fresh
+    assert any("float32 -> " in r and r.endswith("int8)") for r in status.reasons)
