@@ -50,7 +50,7 @@ def embedder_for(settings: Settings) -> Embedder:
 
     faiss.omp_set_num_threads(settings.faiss_threads)  # one thread beats two for single queries
     return load_embedder(settings.resolved_model_path(), settings.embed_batch_size, settings.torch_threads,
-                         settings.model_precision)
+                         settings.model_precision, settings.onnx_dir)
 
 
 def index_status(settings: Settings) -> IndexStatus:

@@ -1,4 +1,5 @@
-"""The fast single-batch path gives the vectors sentence-transformers' own encode() gives."""
+"""The fast single-batch path (ONNX Runtime by default) gives the vectors sentence-transformers' own
+encode() gives, so switching runtimes never moves an eval number."""
 
 import numpy as np
 
@@ -11,3 +12,8 @@ def test_the_direct_forward_pass_matches_encode(engine):
     assert got.dtype == np.float32 and got.shape == (3, model.dimension)
     assert np.allclose(got, expected, atol=1e-6)
     assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
+
+
+def test_queries_run_on_onnx_runtime_by_default(engine, settings):
+    assert settings.model_runtime == "onnxruntime" and engine.embedder.runtime == "onnxruntime"
+    assert list(settings.onnx_cache_dir.glob("transformer-*.onnx"))
