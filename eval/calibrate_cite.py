@@ -13,7 +13,7 @@ from dataclasses import replace
 from itertools import product
 
 from eval.gold import GoldQuote, load_quotes
-from service.cite import CiteRules
+from service.cite import QuoteFinder
 from service.engine import Engine
 from service.models import Verdict
 from service.settings import get_settings
@@ -23,16 +23,10 @@ COSINE_GRID = [round(0.55 + 0.025 * i, 3) for i in range(13)]
 SHARED_GRID = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
 
 
-def features(engine: Engine, quote: GoldQuote) -> dict:
-    finder = engine.quotes
-    relaxed = replace(finder.rules, near_min_similarity=0.6, paraphrase_min_similarity=0.4,
-                      paraphrase_min_shared=0.0)
-    finder.rules = relaxed
-    try:
-        found = finder.find(quote.text)
-        paraphrases = finder.paraphrase_candidates(quote.text)
-    finally:
-        finder.rules = engine_rules(engine)
+def features(finder: QuoteFinder, quote: GoldQuote) -> dict:
+    """`finder` has every threshold relaxed, so each case shows how close it came."""
+    found = finder.find(quote.text)
+    paraphrases = finder.paraphrase_candidates(quote.text)
     exact = [f for f in found if f.verdict is Verdict.exact]
     near = [f for f in found if f.verdict is Verdict.near]
     return {
@@ -40,12 +34,6 @@ def features(engine: Engine, quote: GoldQuote) -> dict:
         "near": [(f.score, _located(quote, f)) for f in near],
         "paraphrase": [(c.cosine, c.shared, _located(quote, c.sentence)) for c in paraphrases],
     }
-
-
-def engine_rules(engine: Engine) -> CiteRules:
-    s = engine.settings
-    return CiteRules(s.cite_near_min_similarity, s.cite_paraphrase_min_similarity, s.cite_paraphrase_min_shared,
-                     s.cite_candidate_pool, s.cite_max_matches)
 
 
 def verdict(f: dict, near_min: float, cos_min: float, shared_min: float) -> tuple[str, bool]:
@@ -69,7 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     engine = Engine.open(get_settings())
     quotes = load_quotes(engine.index.documents)
-    table = {q.id: features(engine, q) for q in quotes}
+    relaxed = QuoteFinder(engine.index, engine.retriever, engine.scorer, replace(
+        engine.quotes.rules, near_min_similarity=0.6, paraphrase_min_similarity=0.4, paraphrase_min_shared=0.0))
+    table = {q.id: features(relaxed, q) for q in quotes}
     if args.show:
         for q in quotes:
             f = table[q.id]
@@ -92,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     print("closest a fabricated quote came: near similarity",
           max((s for f in fabricated for s, _ in f["near"]), default=0.0),
           "| paraphrase cosine", round(max((c for f in fabricated for c, _, _ in f["paraphrase"]), default=0.0), 3))
-    rules = engine_rules(engine)
+    rules = engine.quotes.rules
     outcomes = [(q, *verdict(table[q.id], rules.near_min_similarity, rules.paraphrase_min_similarity,
                              rules.paraphrase_min_shared)) for q in quotes]
     wrong = [f"{q.id} ({q.expected} -> {v})" for q, v, located in outcomes if not (v == q.expected and located)]

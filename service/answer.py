@@ -67,15 +67,17 @@ class SentenceScorer:
     def score(self, question_vector: np.ndarray, question: str, passages: list[Passage]) -> list[ScoredSentence]:
         """Every sentence of every passage, best first."""
         q_tokens = set(tokenize(question))
+        per_passage = [self.index.sentences_in(p.doc_id, p.start, p.end) for p in passages]
+        ids = [s.id for sentences in per_passage for s in sentences]
+        cosine_of = dict(zip(ids, (self.index.sentence_vectors.rows(ids) @ question_vector).tolist())) if ids else {}
         scored = []
-        for p_index, passage in enumerate(passages):
-            sentences = self.index.sentences_in(passage.doc_id, passage.start, passage.end)
+        for p_index, sentences in enumerate(per_passage):
             if not sentences:
                 continue
             passage_tokens = set().union(*(self.tokens[s.id] for s in sentences))
             p_cov = self.coverage(q_tokens, passage_tokens)
-            cosines = self.index.sentence_vectors.rows([s.id for s in sentences]) @ question_vector
-            for sentence, cosine in zip(sentences, cosines):
+            for sentence in sentences:
+                cosine = cosine_of[sentence.id]
                 s_cov = self.coverage(q_tokens, self.tokens[sentence.id])
                 w = self.weights
                 total = (w.meaning * float(cosine) + w.sentence_coverage * s_cov + w.passage_coverage * p_cov

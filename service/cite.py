@@ -216,16 +216,11 @@ def _strip_ends(text: str, keep_ellipsis: bool) -> str:
     while text != previous:
         previous = text
         text = text.strip(_QUOTE_MARKS)
-        if keep_ellipsis and text.endswith("..."):
-            continue
-        text = text.rstrip(_TERMINAL) if not keep_ellipsis else _drop_one(text)
         if not keep_ellipsis:
-            text = text.lstrip(_TERMINAL)
+            text = text.strip(_TERMINAL)
+        elif text[-1:] in tuple(_TERMINAL) and not text.endswith("..."):
+            text = text[:-1]
     return text
-
-
-def _drop_one(text: str) -> str:
-    return text[:-1] if text and text[-1] in _TERMINAL else text
 
 
 def _figures(text: str) -> set[str]:

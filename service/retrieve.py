@@ -52,13 +52,9 @@ class Retriever:
         keep = {doc.id for doc in self.index.documents.values() if _matches(doc, filters)}
         return np.array([c.id for c in self.index.chunks if c.doc_id in keep], dtype=np.int64)
 
-    def rank(self, query: str, mode: RetrievalMode, pool: int, filters: Filters | None = None,
-             query_vector: np.ndarray | None = None) -> list[RankedChunk]:
-        """Chunks ranked by `mode`, best first, at most `pool` from each retriever."""
-        return self.ranking(query, mode, pool, filters, query_vector).fused
-
     def ranking(self, query: str, mode: RetrievalMode, pool: int, filters: Filters | None = None,
                 query_vector: np.ndarray | None = None) -> Ranking:
+        """Chunks ranked by `mode`, best first, at most `pool` from each retriever, and each leg's own list."""
         allowed = self.allowed_chunks(filters)
         if allowed is not None and allowed.size == 0:
             return Ranking([], {})

@@ -1,33 +1,23 @@
 """The app loads its index in the lifespan: /healthz at once, /readyz 503 until loaded, clear errors."""
 
-import time
 
 from fastapi.testclient import TestClient
 
 from service.api.app import create_app
+from tests.readiness import wait_until_loaded
 from service.settings import Settings
-
-
-def _wait_ready(client: TestClient, seconds: float = 60) -> dict:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        response = client.get("/readyz")
-        if response.status_code == 200 or "loading" not in response.json().get("message", "loading"):
-            return response
-        time.sleep(0.05)
-    raise AssertionError("never became ready")
 
 
 def test_app_loads_the_built_index_in_its_lifespan(settings, engine):
     with TestClient(create_app(settings)) as client:
         assert client.get("/healthz").status_code == 200
-        assert _wait_ready(client).status_code == 200
+        assert wait_until_loaded(client).status_code == 200
         assert client.get("/search", params={"q": "minpaku"}).status_code == 200
 
 
 def test_missing_index_keeps_readyz_503_with_the_reason(tmp_path, small_seeds):
     with TestClient(create_app(Settings(data_dir=tmp_path / "empty", seeds_dir=small_seeds))) as client:
-        response = _wait_ready(client)
+        response = wait_until_loaded(client)
         assert response.status_code == 503
         assert "runri index build" in response.json()["message"]
         search = client.get("/search", params={"q": "visa"})

@@ -8,7 +8,6 @@ covers the same corruptions at the store level). Each case works on its own copy
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,6 +16,7 @@ from robustness_support import REBUILD, settings_over_copy
 from service import cli
 from service.api.app import create_app
 from service.settings import Settings, get_settings
+from tests.readiness import wait_until_loaded
 
 
 def _truncate(path):
@@ -43,17 +43,6 @@ def _settings(data_dir, seeds_dir) -> Settings:
     return Settings(data_dir=data_dir, seeds_dir=seeds_dir)
 
 
-def _wait_until_loaded(client: TestClient, seconds: float = 60):
-    """/readyz once loading is over, either way."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        response = client.get("/readyz")
-        if response.status_code == 200 or "loading" not in response.json().get("message", "loading"):
-            return response
-        time.sleep(0.05)
-    raise AssertionError(f"still loading after {seconds} s")
-
-
 def _corrupt_copy(corruption: str, settings: Settings, tmp_path) -> Settings:
     name, damage, _ = CORRUPTIONS[corruption]
     copy = settings_over_copy(settings, tmp_path / "data")
@@ -67,7 +56,7 @@ def test_corrupt_index_keeps_the_app_alive_with_a_503_that_says_how_to_fix_it(co
     broken = _corrupt_copy(corruption, settings, tmp_path)
     with TestClient(create_app(broken)) as client:
         assert client.get("/healthz").status_code == 200  # alive, whatever the index
-        ready = _wait_until_loaded(client)
+        ready = wait_until_loaded(client)
         assert ready.status_code == 503
         assert ready.headers["content-type"].startswith("application/json")
         body = ready.json()
@@ -98,7 +87,7 @@ def test_runri_index_build_force_recovers_and_a_new_app_serves(corruption, setti
     json.loads((broken.data_dir / "index" / "manifest.json").read_text(encoding="utf-8"))  # readable again
 
     with TestClient(create_app(broken)) as client:
-        ready = _wait_until_loaded(client)
+        ready = wait_until_loaded(client)
         assert ready.status_code == 200, ready.text
         assert ready.json()["documents"] == 5
         search = client.get("/search", params={"q": "minpaku in Osaka", "k": 3})
