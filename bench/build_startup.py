@@ -1,6 +1,6 @@
 """Index build and service start-up.
 
-build     service.indexing.build(settings, force=True) into a temporary data dir, `--repeats` times, with
+build     service.index_lifecycle.build(settings, force=True) into a temporary data dir, `--repeats` times, with
           the model already loaded (its load time is reported on its own): total seconds, chunks per
           second, and the share of the build spent embedding chunks and sentences.
 startup   `runri serve` (the command users run) on a free 127.0.0.1 port with the real built index:
@@ -24,7 +24,7 @@ from bench.common import markdown_table, rss_mb, serve, tree_rss_mb, write_resul
 
 
 def bench_build(repeats: int) -> dict:
-    from service.indexing import build, embedder_for
+    from service.index_lifecycle import build, embedder_for
     from service.settings import Settings
 
     with tempfile.TemporaryDirectory(prefix="runri-bench-build-") as tmp:

@@ -49,7 +49,7 @@ TARGET_P50_MS, TARGET_RECALL, TARGET_RSS_GB = 10.0, 0.95, 3.0
 
 def real_vectors_and_texts():
     """The built index's chunk + sentence vectors, its sentence texts, and the settings."""
-    from service.indexing import open_index
+    from service.index_lifecycle import open_index
     from service.settings import Settings
 
     settings = Settings()
@@ -85,7 +85,7 @@ def pair_cosines(x: np.ndarray, rng: np.random.Generator, pairs: int = 20000) ->
 
 
 def question_vectors(settings) -> np.ndarray:
-    from service.indexing import embedder_for
+    from service.index_lifecycle import embedder_for
 
     return embedder_for(settings).embed(questions())
 

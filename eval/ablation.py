@@ -9,7 +9,7 @@ from pathlib import Path
 
 from eval.runner import run_eval
 from service.engine import Engine
-from service.indexing import build, embedder_for
+from service.index_lifecycle import build, embedder_for
 from service.settings import get_settings
 
 CHUNKINGS = [(300, 50), (600, 100), (1000, 150)]

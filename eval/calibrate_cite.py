@@ -25,8 +25,9 @@ SHARED_GRID = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
 
 def features(finder: QuoteFinder, quote: GoldQuote) -> dict:
     """`finder` has every threshold relaxed, so each case shows how close it came."""
-    found = finder.find(quote.text)
-    paraphrases = finder.paraphrase_candidates(quote.text)
+    parsed = finder.parse(quote.text)
+    found = finder.find(parsed)
+    paraphrases = finder.paraphrase_candidates(parsed) if parsed is not None else []
     exact = [f for f in found if f.verdict is Verdict.exact]
     near = [f for f in found if f.verdict is Verdict.near]
     return {

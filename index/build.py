@@ -14,8 +14,8 @@ from index.dense import DenseIndex, IvfParams
 from index.embed import Embedder
 from index.lexical import LexicalIndex
 from index.manifest import FORMAT_VERSION, Fingerprint, Manifest, library_versions, model_info, utc_now
-from index.sentences import split_sentences
-from index.store import CorpusIndex, Sentence
+from index.sentences import Sentence, split_sentences
+from index.store import CorpusIndex
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from service.errors import CorpusError
+from index.errors import CorpusError
 
 CATALOG_FILE = "catalog.json"
 
@@ -25,11 +25,6 @@ class Document:
     author: str | None = None
     date: date | None = None
     url: str | None = None
-
-    @property
-    def display_title(self) -> str:
-        """A label for people when the article states no title."""
-        return self.title or " · ".join(x for x in (self.publication, self.id) if x)
 
 
 def sha256_text(text: str) -> str:

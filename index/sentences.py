@@ -14,15 +14,27 @@ _ABBREVIATIONS = {"u.s", "u.k", "mr", "mrs", "ms", "dr", "st", "vs", "e.g", "i.e
 
 
 @dataclass(frozen=True, slots=True)
-class Span:
+class SentenceSpan:
+    """Where one sentence stands in a text (split_sentences' result)."""
+
     start: int
     end: int
 
 
-def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence of the index: row `id` of the sentence vectors, at doc_id's text[start:end]."""
+
+    id: int
+    doc_id: str
+    start: int
+    end: int
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[SentenceSpan]:
     """Sentences of `text[start:end]` as spans into `text`, trimmed of surrounding whitespace."""
     end = len(text) if end is None else end
-    spans: list[Span] = []
+    spans: list[SentenceSpan] = []
     line_start = start
     for line_end in _line_ends(text, start, end):
         spans.extend(_split_line(text, line_start, line_end))
@@ -38,7 +50,7 @@ def _line_ends(text: str, start: int, end: int):
     yield end
 
 
-def _split_line(text: str, start: int, end: int) -> list[Span]:
+def _split_line(text: str, start: int, end: int) -> list[SentenceSpan]:
     spans = []
     cursor = start
     for match in _END.finditer(text, start, end):
@@ -63,9 +75,9 @@ def _continues_lowercase(text: str, pos: int, end: int) -> bool:
     return bool(rest) and rest[0].islower()
 
 
-def _trimmed(text: str, start: int, end: int) -> Span:
+def _trimmed(text: str, start: int, end: int) -> SentenceSpan:
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
-    return Span(start, end)
+    return SentenceSpan(start, end)

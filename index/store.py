@@ -17,9 +17,10 @@ from pathlib import Path
 from index.chunk import Chunk
 from index.corpus import Document, load_corpus, write_corpus
 from index.dense import DenseIndex
+from index.errors import IndexCorruptError, IndexMissingError, IndexStaleError
 from index.lexical import LexicalIndex
 from index.manifest import Fingerprint, Manifest
-from service.errors import IndexCorruptError, IndexMissingError, IndexStaleError
+from index.sentences import Sentence
 
 CURRENT = "index"
 MANIFEST = "manifest.json"
@@ -30,14 +31,6 @@ SENTENCE_VECTORS = "sentences.faiss"
 BM25_DIR = "bm25"
 ADDED_DIR = "added"  # documents added through the API: part of the build, swapped in with it
 REBUILD_HINT = "rebuild it with `runri index build --force` (or `make index`)"
-
-
-@dataclass(frozen=True, slots=True)
-class Sentence:
-    id: int
-    doc_id: str
-    start: int
-    end: int
 
 
 @dataclass

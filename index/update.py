@@ -18,8 +18,8 @@ from index.dense import IvfParams
 from index.embed import Embedder
 from index.lexical import LexicalIndex
 from index.manifest import Manifest, utc_now
-from index.sentences import split_sentences
-from index.store import CorpusIndex, Sentence
+from index.sentences import Sentence, split_sentences
+from index.store import CorpusIndex
 
 
 @dataclass(frozen=True)

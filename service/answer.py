@@ -1,4 +1,5 @@
 """Answer stage: pick the sentence that answers the question, say how sure we are, or abstain.
+`AnswerPolicy` holds the whole decision; the engine only wires retrieval -> answer -> corroboration.
 
 No QA model is available, so a sentence is scored from two signals measured on the gold set:
 - meaning: cosine between the question and the sentence (sentence vectors are built with the index);
@@ -12,13 +13,15 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from index.lexical import tokenize
-from index.store import CorpusIndex, Sentence
+from index.sentences import Sentence
+from index.store import CorpusIndex
 from service.models import Passage
+from service.retrieve import Retrieval, Retriever
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ class SentenceScorer:
     def idf(self, token: str) -> float:
         return self._idf.get(token, self._unseen_idf)
 
-    def coverage(self, question_tokens: set[str], tokens: set[str]) -> float:
+    def coverage(self, question_tokens: set[str] | frozenset[str], tokens: set[str]) -> float:
         """IDF-weighted share of the question's words found in `tokens` (1.0 = all of them)."""
         total = sum(self.idf(t) for t in question_tokens)
         return sum(self.idf(t) for t in question_tokens & tokens) / total if total else 0.0
@@ -132,3 +135,61 @@ class Confidence:
         value *= self.missing_key_factor if missing_rare_key else 1.0
         value *= self.missing_figure_factor if lacks_figure else 1.0
         return round(value, 4)
+
+
+@dataclass(frozen=True)
+class AnswerDecision:
+    """The passages to show, and either the answering sentence or the reason for abstaining."""
+
+    passages: list[Passage]
+    confidence: float
+    sentence: Sentence | None
+    abstained_reason: str | None
+
+
+class AnswerPolicy:
+    """Which sentence answers, how sure that is, and when to abstain instead; built once per index."""
+
+    def __init__(self, index: CorpusIndex, retriever: Retriever, scorer: SentenceScorer, leg_depth: int,
+                 abstain_below: float, confidence: Confidence = Confidence()) -> None:
+        self.index = index
+        self.retriever = retriever
+        self.scorer = scorer
+        self.leg_depth = leg_depth
+        self.abstain_below = abstain_below
+        self.confidence = confidence
+
+    def decide(self, question: str, retrieval: Retrieval) -> AnswerDecision:
+        """The best sentence of the retrieved passages and of each leg's head, when confident enough."""
+        k, passages = retrieval.k, retrieval.passages
+        # Fusion can bury a chunk only one leg finds (a rare name only BM25 knows): each leg's head
+        # competes for the answer too, and joins the passages when it wins.
+        extra = [p for p in self.retriever.passages(retrieval.ranking.leg_heads(self.leg_depth), k * 2)
+                 if not any(q.doc_id == p.doc_id and q.start <= p.start and p.end <= q.end for q in passages)]
+        candidates = passages + extra
+        scored = self.scorer.score(retrieval.vector, question, candidates)
+        if not scored:
+            return AnswerDecision(passages, 0.0, None, "no passage matches the question")
+        best = scored[0]
+        best_passage = candidates[best.passage_index]
+        if best.passage_index >= len(passages):  # a leg's head won: it leads the passages, scored as first
+            passages = [best_passage] + passages[: k - 1]
+            best = replace(best, passage_index=0,
+                           score=best.score + self.scorer.weights.passage_rank * best.passage_index)
+        missing = self._missing_rare_keys(question, best_passage)
+        s = best.sentence
+        no_figure = lacks_asked_figure(question, self.index.text_of(s.doc_id, s.start, s.end))
+        confidence = self.confidence.of(best, bool(missing), no_figure)
+        if confidence < self.abstain_below:
+            reason = (f"the articles never mention {', '.join(sorted(missing))} near the best match" if missing
+                      else "the question asks for a figure and the closest sentence states none" if no_figure
+                      else "no sentence in the articles is close enough to the question")
+            return AnswerDecision(passages, confidence, None, reason)
+        return AnswerDecision(passages, confidence, s, None)
+
+    def _missing_rare_keys(self, question: str, passage: Passage) -> set[str]:
+        """The reader's rare key words (names, figures) that the passage never mentions."""
+        present = set().union(*(self.scorer.tokens[s.id]
+                                for s in self.index.sentences_in(passage.doc_id, passage.start, passage.end)))
+        return {word for token, word in key_terms(question).items()
+                if token not in present and self.scorer.is_rare(token, self.confidence.rare_share)}

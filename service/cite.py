@@ -15,10 +15,12 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass, field
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from index.lexical import tokenize
-from index.store import CorpusIndex, Sentence
+from index.sentences import Sentence
+from index.store import CorpusIndex
 from service.answer import SentenceScorer
 from service.models import DiffOp, RetrievalMode, Verdict
 from service.normalize import Normalized, is_word_char, normalize
@@ -37,6 +39,20 @@ class CiteRules:
     paraphrase_min_shared: float = 0.2
     candidate_pool: int = 10
     max_matches: int = 10
+
+
+@dataclass(frozen=True)
+class ParsedQuote:
+    """A pasted quote, parsed once for all three searches: folded, cut to its core, tokenized, embedded."""
+
+    text: str                # as pasted
+    normalized: Normalized   # typography folded, with offsets back into `text`
+    core: str                # the folded text without the quoting marks and punctuation around it
+    pasted_core: str         # the same core in the pasted wording
+    ends_in_punctuation: bool
+    tokens: frozenset[str]
+    figures: frozenset[str]  # every number it states: a changed figure is a different claim
+    vector: np.ndarray
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,14 +83,26 @@ class QuoteFinder:
         self.rules = rules
         self.normalized = {doc_id: normalize(doc.text) for doc_id, doc in index.documents.items()}
 
-    def find(self, quote: str, paraphrase: bool = True) -> list[Found]:
-        """Every place the quote comes from, best first; empty when it is not in the articles.
-        `paraphrase=False` for a text of several sentences: one sentence is not its paraphrase."""
+    def parse(self, quote: str) -> ParsedQuote | None:
+        """The quote parsed once for every search; None when it holds no word to look for."""
         pasted = normalize(quote)
         if not any(is_word_char(c) or not c.isascii() for c in pasted.text):
+            return None
+        core = _strip_ends(pasted.text, keep_ellipsis=False)
+        core_start = pasted.text.index(core)
+        pasted_start, pasted_end = pasted.original_span(core_start, core_start + len(core))
+        tokens = frozenset(tokenize(quote))
+        return ParsedQuote(quote, pasted, core, quote[pasted_start:pasted_end],
+                           quote.rstrip() != quote[:pasted_end], tokens,
+                           frozenset(t for t in tokens if t[0].isdigit()), self.retriever.queries.embed_query(quote))
+
+    def find(self, quote: ParsedQuote | None, paraphrase: bool = True) -> list[Found]:
+        """Every place the quote comes from, best first; empty when it is not in the articles.
+        `paraphrase=False` for a text of several sentences: one sentence is not its paraphrase."""
+        if quote is None:
             return []
-        found = self._exact(pasted.text)
-        found += self._near(quote, pasted, taken=found)
+        found = self._exact(quote.normalized.text)
+        found += self._near(quote, taken=found)
         if not found and paraphrase:
             found = self._paraphrase(quote)
         return found[: self.rules.max_matches]
@@ -87,15 +115,12 @@ class QuoteFinder:
                 return hits
         return []
 
-    def _near(self, quote: str, pasted: Normalized, taken: list[Found]) -> list[Found]:
-        core = _strip_ends(pasted.text, keep_ellipsis=False)
+    def _near(self, quote: ParsedQuote, taken: list[Found]) -> list[Found]:
+        core = quote.core
         if len(core) < 2:
             return []
-        core_start = pasted.text.index(core)
-        pasted_start, pasted_end = pasted.original_span(core_start, core_start + len(core))
-        pasted_core = quote[pasted_start:pasted_end]
         found = []
-        for doc_id, start, end in self._regions(quote, len(pasted_core)):
+        for doc_id, start, end in self._regions(quote):
             norm = self.normalized[doc_id]
             lo, hi = bisect_left(norm.starts, start), bisect_left(norm.starts, end)
             for s, e, score in self._alignments(core, norm.text, lo, hi):
@@ -103,19 +128,21 @@ class QuoteFinder:
                 if any(f.doc_id == doc_id and f.start < o_end and o_start < f.end for f in taken + found):
                     continue
                 text = self.index.documents[doc_id].text
-                if quote.rstrip() != quote[:pasted_end]:  # the quote ends in punctuation: so does the source
+                if quote.ends_in_punctuation:  # so does the source
                     while o_end < len(text) and text[o_end] in _CLOSING:
                         o_end += 1
                 original = text[o_start:o_end]
-                if not _figures(pasted_core) <= _figures(original):
+                if not quote.figures <= _figures(original):
                     continue  # a changed figure is a different claim, not a misquote of this one
                 found.append(Found(doc_id, o_start, o_end, Verdict.near, round(score, 4),
-                                   word_diff(original, quote.strip())))
+                                   word_diff(original, quote.text.strip())))
         return sorted(found, key=lambda f: -f.score)
 
-    def _regions(self, quote: str, length: int) -> list[tuple[str, int, int]]:
+    def _regions(self, quote: ParsedQuote) -> list[tuple[str, int, int]]:
         """Original-text spans around the chunks either index ranks for the quote, merged per article."""
-        ranking = self.retriever.ranking(quote, RetrievalMode.hybrid, self.rules.candidate_pool)
+        ranking = self.retriever.ranking(quote.text, RetrievalMode.hybrid, self.rules.candidate_pool,
+                                         query_vector=quote.vector)
+        length = len(quote.pasted_core)
         spans: dict[str, list[tuple[int, int]]] = {}
         for item in (item for leg in ranking.legs.values() for item in leg):
             chunk = self.index.chunks[item.chunk_id]
@@ -146,25 +173,22 @@ class QuoteFinder:
         return (found + self._alignments(core, text, lo, s, depth + 1)
                 + self._alignments(core, text, e, hi, depth + 1))
 
-    def _paraphrase(self, quote: str) -> list[Found]:
+    def _paraphrase(self, quote: ParsedQuote) -> list[Found]:
         rules = self.rules
         return [Found(c.sentence.doc_id, c.sentence.start, c.sentence.end, Verdict.paraphrase, round(c.cosine, 4))
                 for c in self.paraphrase_candidates(quote)
                 if c.cosine >= rules.paraphrase_min_similarity and c.shared >= rules.paraphrase_min_shared]
 
-    def paraphrase_candidates(self, quote: str) -> list[ParaphraseCandidate]:
+    def paraphrase_candidates(self, quote: ParsedQuote) -> list[ParaphraseCandidate]:
         """The sentences closest in meaning that state every figure of the quote, most similar first."""
-        vector = self.retriever.queries.embed_query(quote)
-        quote_tokens = set(tokenize(quote))
-        figures = {t for t in quote_tokens if t[0].isdigit()}
-        scores, rows = self.index.sentence_vectors.search(vector, self.rules.candidate_pool)
+        scores, rows = self.index.sentence_vectors.search(quote.vector, self.rules.candidate_pool)
         candidates = []
         for score, row in zip(scores, rows):
             sentence = self.index.sentences[int(row)]
             context = self.scorer.tokens[sentence.id] | self._previous_tokens(sentence)
-            if figures <= context:  # a different figure is a different claim
+            if quote.figures <= context:  # a different figure is a different claim
                 candidates.append(ParaphraseCandidate(sentence, float(score),
-                                                      self.scorer.coverage(quote_tokens, context)))
+                                                      self.scorer.coverage(quote.tokens, context)))
         return candidates
 
     def _previous_tokens(self, sentence) -> set[str]:

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
-from service.errors import RunriError
+from index.errors import RunriError
+from service.models import MAX_K
 from service.settings import Settings, get_settings
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["eval"]:  # every later argument is the eval's own (argparse cannot pass `--help` on)
+        _run_eval(argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
@@ -48,7 +54,8 @@ def _parser() -> argparse.ArgumentParser:
                                       ("ask", "question", "answer a question from the articles", _ask)):
         command = commands.add_parser(name, help=helptext)
         command.add_argument(text)
-        command.add_argument("-k", type=int, default=None)
+        command.add_argument("-k", type=_passage_count, default=None,
+                             help=f"how many passages, 1-{MAX_K} (default: RUNRI_DEFAULT_K, 5)")
         command.add_argument("--mode", default="hybrid", help="dense, lexical or hybrid")
         command.add_argument("--json", action="store_true", help="print the API response")
         command.set_defaults(run=run)
@@ -67,19 +74,23 @@ def _parser() -> argparse.ArgumentParser:
     remove.add_argument("id")
     remove.set_defaults(run=_remove)
 
-    evaluate = commands.add_parser("eval", help="run the gold set and the regression gate")
-    evaluate.add_argument("--baseline", type=Path, help="compare with this file (default eval/baseline.json)")
-    evaluate.add_argument("--update-baseline", action="store_true", help="record this run as the baseline")
-    evaluate.add_argument("--report", type=Path, help="where to write the JSON report")
-    evaluate.set_defaults(run=_eval)
+    # Listed for `runri --help`; main() hands `runri eval ...` to `python -m eval ...` before parsing.
+    commands.add_parser("eval", help="run the gold set and the regression gate (see `runri eval --help`)")
     return parser
+
+
+def _passage_count(value: str) -> int:
+    k = int(value)
+    if not 1 <= k <= MAX_K:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_K}, got {k}")
+    return k
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from service.api.app import create_app
-    from service.indexing import index_status
+    from service.index_lifecycle import index_status
 
     status = index_status(settings)
     if not status.fresh:
@@ -93,7 +104,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _index_build(args: argparse.Namespace, settings: Settings) -> int:
-    from service.indexing import build
+    from service.index_lifecycle import build
 
     started = time.perf_counter()
     index, built = build(settings, force=args.force, progress=True)
@@ -107,7 +118,7 @@ def _index_build(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _index_status(args: argparse.Namespace, settings: Settings) -> int:
-    from service.indexing import index_status
+    from service.index_lifecycle import index_status
 
     status = index_status(settings)
     if status.manifest is not None:
@@ -232,26 +243,9 @@ def _describe(step) -> str:
     return f"dropped '{step.original}'"
 
 
-def _eval(args: argparse.Namespace, settings: Settings) -> int:
-    from eval.gate import BASELINE, compare, read_baseline, write_baseline
-    from eval.gold import EVAL_DIR
-    from eval.present import render
-    from eval.runner import run_eval
-    from service.engine import Engine
-
-    report = run_eval(Engine.open(settings))
-    report_path = args.report or EVAL_DIR / "reports" / "latest.json"
-    report_path.parent.mkdir(parents=True, exist_ok=True)
-    report_path.write_text(report.model_dump_json(indent=1), encoding="utf-8")
-    baseline_path = args.baseline or BASELINE
-    if args.update_baseline:
-        write_baseline(report, baseline_path)
-        print(f"baseline written to {baseline_path}")
-    baseline = read_baseline(baseline_path)
-    gate = compare(report, baseline)
-    print(render(report, baseline, gate))
-    print(f"report: {report_path}")
-    return 0 if gate.passed else 1
+def _run_eval(args: list[str]) -> NoReturn:
+    """The eval judges the product, so the product does not import it: this process becomes `python -m eval`."""
+    os.execv(sys.executable, [sys.executable, "-m", "eval", *args])
 
 
 if __name__ == "__main__":

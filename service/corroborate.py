@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from index.store import CorpusIndex, Sentence
+from index.sentences import Sentence
+from index.store import CorpusIndex
 from service.answer import SentenceScorer
 
 

@@ -19,9 +19,9 @@ from index.corpus import Document, sha256_text
 from index.store import current_build_name, save_index
 from index.update import add_document, remove_document
 from service.engine import Engine
-from service.errors import ConflictError, DocumentNotFoundError
-from service.indexing import open_index, update_params
+from service.index_lifecycle import open_index, update_params
 from service.models import AddResult, NewDocument, RemoveResult
+from service.request_errors import ConflictError, DocumentNotFoundError
 from service.settings import Settings
 
 LOCK_FILE = ".write.lock"

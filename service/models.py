@@ -12,6 +12,9 @@ from pydantic import BaseModel, BeforeValidator, Field, field_validator
 from index.corpus import Document
 
 
+MAX_K = 50  # the most passages one request may ask for: the API, the CLI and RUNRI_DEFAULT_K share it
+
+
 class RetrievalMode(str, Enum):
     """How passages are found: FAISS alone, BM25 alone, or both fused by reciprocal rank."""
 

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.embed import CachedQueryEmbedder, Embedder
+from index.embed import Embedder
 from index.lexical import top_k
 from index.store import CorpusIndex
-from service.errors import InvalidRequestError
 from service.fuse import reciprocal_rank_fusion
 from service.models import Filters, Passage, RetrievalMode
+from service.query_embedding import CachedQueryEmbedder
+from service.request_errors import InvalidRequestError
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,12 +33,22 @@ class Ranking:
         return [item for leg in self.legs.values() for item in leg[:n]]
 
 
+@dataclass(frozen=True)
+class Retrieval:
+    """One request's retrieval, shared by search and ask: the query's vector (None when nothing needs
+    it), the ranking, and the top k passages."""
+
+    vector: np.ndarray | None
+    ranking: Ranking
+    passages: list[Passage]
+    k: int
+
+
 class Retriever:
-    def __init__(self, index: CorpusIndex, embedder: Embedder, candidate_pool: int, rrf_k: int,
-                 query_cache_size: int = 1024, embed_lanes: int = 1) -> None:
+    def __init__(self, index: CorpusIndex, embedder: Embedder, rrf_k: int, query_cache_size: int = 1024,
+                 embed_lanes: int = 1) -> None:
         self.index = index
         self.queries = CachedQueryEmbedder(embedder, query_cache_size, lanes=embed_lanes)
-        self.candidate_pool = candidate_pool
         self.rrf_k = rrf_k
 
     def allowed_chunks(self, filters: Filters | None) -> np.ndarray | None:
@@ -51,6 +62,14 @@ class Retriever:
                                           "GET /documents lists the valid ids")
         keep = {doc.id for doc in self.index.documents.values() if _matches(doc, filters)}
         return np.array([c.id for c in self.index.chunks if c.doc_id in keep], dtype=np.int64)
+
+    def retrieve(self, query: str, mode: RetrievalMode, k: int, pool: int, filters: Filters | None = None,
+                 need_vector: bool = False) -> Retrieval:
+        """The top k passages for `query`, from at least `pool` chunks per retriever. The query is
+        embedded here, once, when the dense leg or the caller (`need_vector`) uses its vector."""
+        vector = self.queries.embed_query(query) if need_vector or mode is not RetrievalMode.lexical else None
+        ranking = self.ranking(query, mode, max(pool, k), filters, vector)
+        return Retrieval(vector, ranking, self.top_passages(ranking, k), k)
 
     def ranking(self, query: str, mode: RetrievalMode, pool: int, filters: Filters | None = None,
                 query_vector: np.ndarray | None = None) -> Ranking:

@@ -9,6 +9,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from service.models import MAX_K
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -50,8 +52,7 @@ class Settings(BaseSettings):
     ivf_nprobe: int = Field(default=8, ge=1, description="IVF lists searched per query (see README, Scale).")
 
     # Retrieval.
-    default_k: int = Field(default=5, ge=1, le=50)
-    max_k: int = Field(default=50, ge=1)
+    default_k: int = Field(default=5, ge=1, le=MAX_K, description="Passages returned when a request names no k.")
     rrf_k: int = Field(default=60, ge=1, description="Reciprocal-rank-fusion constant: 1 / (rrf_k + rank).")
     candidate_pool: int = Field(default=30, ge=1, description="Chunks taken from each retriever before fusion.")
     query_cache_size: int = Field(default=1024, ge=0, description="Query embeddings kept in an LRU cache.")

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from service.api.app import create_app
 from service.engine import Engine
-from service.indexing import build, embedder_for
+from service.index_lifecycle import build, embedder_for
 from service.settings import REPO_ROOT, Settings
 
 SEEDS = REPO_ROOT / "seeds"

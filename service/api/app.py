@@ -9,12 +9,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from service.api.errors import install_error_handlers
+from index.errors import RunriError
+from service.api.error_handlers import install_error_handlers
 from service.api.limits import BodyLimit
+from service.api.pages import install_pages
 from service.api.routes import router
-from service.api.web import install_web
 from service.engine import Engine
-from service.errors import RunriError
 from service.ingest import Ingestor
 from service.settings import Settings, get_settings
 
@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(BodyLimit, settings=settings)
     install_error_handlers(app)
     app.include_router(router)
-    install_web(app)
+    install_pages(app)
     return app
 
 

@@ -11,9 +11,9 @@ from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from service.engine import Engine
-from service.errors import AuthenticationError, NotReadyError, WritesDisabledError
 from service.ingest import Ingestor
 from service.models import Filters
+from service.request_errors import AuthenticationError, NotReadyError, WritesDisabledError
 
 _bearer = HTTPBearer(auto_error=False, description="RUNRI_API_TOKEN, for the write endpoints.")
 

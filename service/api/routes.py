@@ -8,12 +8,12 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from index.corpus import Document
 from service.api.deps import EngineDep, FiltersDep, IngestorDep, WriteAccess
-from service.api.upload import OPENAPI_BODY, read_new_document
 from service.api.schemas import AskRequest, CiteRequest, DocumentFull, DocumentSummary, Excerpt, Health, Ready
-from service.errors import InvalidRequestError
-from service.models import DOC_ID_PATTERN, AddResult, AskResult, CiteResult, RemoveResult, RetrievalMode, SearchResult
+from service.api.upload import OPENAPI_BODY, read_new_document
+from service.models import (DOC_ID_PATTERN, MAX_K, AddResult, AskResult, CiteResult, RemoveResult, RetrievalMode,
+                            SearchResult)
+from service.request_errors import InvalidRequestError
 
 router = APIRouter()
 
@@ -31,22 +31,18 @@ def readyz(request: Request):
     if engine is None:
         reason = request.app.state.load_error or "loading the index"
         return JSONResponse(status_code=503, content={"error": "not_ready", "message": reason})
-    counts = engine.index.manifest.counts
-    return Ready(status="ready", documents=len(engine.index.documents), chunks=counts["chunks"],
-                 sentences=counts["sentences"], dense_index=engine.index.chunk_vectors.kind,
-                 built_at=engine.index.manifest.built_at)
+    return Ready.of(engine.index)
 
 
 @router.get("/documents", response_model=list[DocumentSummary], tags=["documents"])
 def list_documents(engine: EngineDep) -> list[DocumentSummary]:
-    return [_summary(doc) for doc in engine.index.documents.values()]
+    return [DocumentSummary.of(doc) for doc in engine.index.documents.values()]
 
 
 @router.get("/documents/{doc_id}", response_model=DocumentFull, tags=["documents"],
             responses={404: {"description": "Unknown document id"}})
 def get_document(doc_id: str, engine: EngineDep) -> DocumentFull:
-    doc = engine.document(doc_id)
-    return DocumentFull(**_summary(doc).model_dump(), url=doc.url, sha256=doc.sha256, text=doc.text)
+    return DocumentFull.of(engine.document(doc_id))
 
 
 @router.post("/documents", response_model=AddResult, status_code=201, tags=["documents"],
@@ -93,7 +89,8 @@ def search(
     engine: EngineDep,
     filters: FiltersDep,
     q: Annotated[str, Query(min_length=1, max_length=1000, description="What to look for.")],
-    k: Annotated[int | None, Query(ge=1, le=50, description="How many passages (default 5).")] = None,
+    k: Annotated[int | None, Query(ge=1, le=MAX_K, description="How many passages (default: RUNRI_DEFAULT_K, 5).")
+                 ] = None,
     mode: Annotated[RetrievalMode, Query(description="dense, lexical or hybrid.")] = RetrievalMode.hybrid,
 ) -> SearchResult:
     """Top-k passages with exact offsets: `text == document.text[start:end]`."""
@@ -122,8 +119,3 @@ def _not_blank(value: str, field: str) -> str:
     if not stripped:
         raise InvalidRequestError(f"{field}: must contain at least 1 non-whitespace character")
     return stripped
-
-
-def _summary(doc: Document) -> DocumentSummary:
-    return DocumentSummary(id=doc.id, title=doc.title, publication=doc.publication, author=doc.author,
-                           date=doc.date, length=len(doc.text))

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field, field_validator
 
-from service.models import Citation, Filters, RetrievalMode
+from service.models import MAX_K, Citation, Filters, RetrievalMode
+
+if TYPE_CHECKING:
+    from index.corpus import Document
+    from index.store import CorpusIndex
 
 
 class Health(BaseModel):
@@ -21,6 +26,13 @@ class Ready(BaseModel):
     dense_index: str
     built_at: str
 
+    @classmethod
+    def of(cls, index: CorpusIndex) -> Ready:
+        counts = index.manifest.counts
+        return cls(status="ready", documents=len(index.documents), chunks=counts["chunks"],
+                   sentences=counts["sentences"], dense_index=index.chunk_vectors.kind,
+                   built_at=index.manifest.built_at)
+
 
 class DocumentSummary(BaseModel):
     id: str
@@ -30,11 +42,20 @@ class DocumentSummary(BaseModel):
     date: date | None
     length: int
 
+    @classmethod
+    def of(cls, doc: Document, **fields) -> DocumentSummary:
+        return cls(id=doc.id, title=doc.title, publication=doc.publication, author=doc.author,
+                   date=doc.date, length=len(doc.text), **fields)
+
 
 class DocumentFull(DocumentSummary):
     url: str | None
     sha256: str
     text: str
+
+    @classmethod
+    def of(cls, doc: Document) -> DocumentFull:
+        return super().of(doc, url=doc.url, sha256=doc.sha256, text=doc.text)
 
 
 class Excerpt(Citation):
@@ -46,7 +67,8 @@ class Excerpt(Citation):
 
 class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=1000, description="1-1000 characters after trimming.")
-    k: int = Field(default=5, ge=1, le=50, description="How many passages to return.")
+    k: int | None = Field(default=None, ge=1, le=MAX_K, description="How many passages to return "
+                                                                      "(default: RUNRI_DEFAULT_K, 5).")
     mode: RetrievalMode = RetrievalMode.hybrid
     filters: Filters | None = None
 

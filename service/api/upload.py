@@ -7,8 +7,8 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from service.errors import InvalidRequestError, UnsupportedMediaTypeError
 from service.models import NewDocument
+from service.request_errors import InvalidRequestError, UnsupportedMediaTypeError
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 METADATA = ("id", "title", "publication", "author", "date", "url")

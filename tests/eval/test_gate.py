@@ -4,9 +4,9 @@ import json
 
 import pytest
 
+from eval import cli
 from eval.gate import compare, read_baseline, write_baseline
 from eval.runner import Report, run_eval
-from service import cli
 from service.settings import get_settings
 
 
@@ -61,7 +61,7 @@ def test_cli_exits_nonzero_against_a_better_baseline(settings, report, tmp_path,
     baseline["metrics"]["retrieval.lexical.ndcg@10"] = 1.0
     path.write_text(json.dumps(baseline))
     try:
-        assert cli.main(["eval", "--baseline", str(path), "--report", str(tmp_path / "r.json")]) == 1
+        assert cli.main(["--baseline", str(path), "--report", str(tmp_path / "r.json")]) == 1
     finally:
         get_settings.cache_clear()
     out = capsys.readouterr().out

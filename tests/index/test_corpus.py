@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from index.corpus import load_corpus
-from service.errors import CorpusError
+from index.errors import CorpusError
 from tests.conftest import SEEDS, SHARED_SEEDS
 
 

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from index.errors import IndexCorruptError, IndexMissingError, IndexStaleError
 from index.store import CHUNK_VECTORS, CURRENT
 from service.engine import Engine
-from service.errors import IndexCorruptError, IndexMissingError, IndexStaleError
-from service.indexing import build, embedder_for, index_status, open_index
+from service.index_lifecycle import build, embedder_for, index_status, open_index
 from service.settings import Settings
 
 
@@ -89,7 +89,7 @@ def test_garbage_faiss_file_of_the_right_size_is_reported_as_corrupt(tmp_path, s
 
 
 def test_switching_model_precision_makes_the_index_stale(settings, engine):
-    from service.indexing import index_status
+    from service.index_lifecycle import index_status
 
     assert index_status(settings).fresh
     status = index_status(settings.model_copy(update={"model_precision": "int8"}))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from service.engine import Engine
-from service.indexing import build
+from service.index_lifecycle import build
 from tests.ingest.conftest import AUTH
 
 ARTICLE = ("Hakodate ferry operators report a surge of Zhejiang tourists.\n\n"

@@ -17,7 +17,7 @@ import pytest
 from index.corpus import Document, sha256_text
 from index.update import add_document, remove_document
 from service.engine import Engine
-from service.indexing import open_index, update_params
+from service.index_lifecycle import open_index, update_params
 from service.ingest import Ingestor
 from service.models import NewDocument
 from service.settings import REPO_ROOT

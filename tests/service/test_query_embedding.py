@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from index.embed import MicroBatcher
+from service.query_embedding import MicroBatcher
 
 QUESTIONS = ["How many Chinese live in Japan?", "What is Run-ri?", "Who is Masutomo?", "Why Tokyo?",
              "What does 潤日 mean?", "How much did the flat cost?", "What is the ESDP?", "Where is Bunkyo?"]

@@ -9,10 +9,10 @@ from index.chunk import ChunkerSettings
 from index.corpus import Document, load_corpus
 from index.dense import IvfParams
 from index.embed import Embedder, load_embedder
+from index.errors import CorpusError, IndexCorruptError, IndexMissingError, IndexStaleError
 from index.manifest import Manifest
 from index.store import CorpusIndex, load_added, load_index, read_manifest, save_index
 from index.update import UpdateParams
-from service.errors import CorpusError, IndexCorruptError, IndexMissingError, IndexStaleError
 from service.settings import Settings
 
 

@@ -1,4 +1,5 @@
-"""The one place where domain errors become HTTP status codes. Every error body is {error, message}."""
+"""The one place where domain errors (index/errors.py, service/request_errors.py) become HTTP status
+codes. Every error body is {error, message}."""
 
 from __future__ import annotations
 
@@ -11,22 +12,23 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from service import errors
+from index import errors as index_errors
+from service import request_errors
 
 log = logging.getLogger("runri.api")
 
 STATUS = {
-    errors.DocumentNotFoundError: (404, "not_found"),
-    errors.InvalidRequestError: (422, "invalid_request"),
-    errors.ConflictError: (409, "conflict"),
-    errors.AuthenticationError: (401, "unauthorized"),
-    errors.WritesDisabledError: (403, "writes_disabled"),
-    errors.UnsupportedMediaTypeError: (415, "unsupported_media_type"),
-    errors.NotReadyError: (503, "not_ready"),
-    errors.IndexMissingError: (503, "index_missing"),
-    errors.IndexStaleError: (503, "index_stale"),
-    errors.IndexCorruptError: (503, "index_corrupt"),
-    errors.CorpusError: (503, "corpus_invalid"),
+    request_errors.DocumentNotFoundError: (404, "not_found"),
+    request_errors.InvalidRequestError: (422, "invalid_request"),
+    request_errors.ConflictError: (409, "conflict"),
+    request_errors.AuthenticationError: (401, "unauthorized"),
+    request_errors.WritesDisabledError: (403, "writes_disabled"),
+    request_errors.UnsupportedMediaTypeError: (415, "unsupported_media_type"),
+    request_errors.NotReadyError: (503, "not_ready"),
+    index_errors.IndexMissingError: (503, "index_missing"),
+    index_errors.IndexStaleError: (503, "index_stale"),
+    index_errors.IndexCorruptError: (503, "index_corrupt"),
+    index_errors.CorpusError: (503, "corpus_invalid"),
 }
 
 
@@ -36,8 +38,8 @@ def error_response(status: int, code: str, message: str, headers: dict | None = 
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(errors.RunriError)
-    async def domain_error(request: Request, exc: errors.RunriError) -> JSONResponse:
+    @app.exception_handler(index_errors.RunriError)
+    async def domain_error(request: Request, exc: index_errors.RunriError) -> JSONResponse:
         status, code = next((v for k, v in STATUS.items() if isinstance(exc, k)), (500, "internal_error"))
         response = error_response(status, code, exc.message)
         if status == 401:

@@ -29,6 +29,6 @@ def read(doc_id: str, engine: EngineDep) -> FileResponse:
     return FileResponse(STATIC_DIR / "read.html", headers=HEADERS)
 
 
-def install_web(app: FastAPI) -> None:
+def install_pages(app: FastAPI) -> None:
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,0 +1,35 @@
+"""Errors of a request to the service, on the same base as the index's errors (index/errors.py). The
+HTTP layer maps both to status codes in one place (service/api/error_handlers.py); the CLI prints
+their message."""
+
+from __future__ import annotations
+
+from index.errors import RunriError
+
+
+class NotReadyError(RunriError):
+    """The service has not finished loading its index."""
+
+
+class DocumentNotFoundError(RunriError):
+    """A request named a document id that is not in the corpus."""
+
+
+class InvalidRequestError(RunriError):
+    """A request is well-formed but asks for something impossible (e.g. offsets outside a document)."""
+
+
+class ConflictError(RunriError):
+    """A write clashes with the corpus (an id already used by another text, a seed article)."""
+
+
+class AuthenticationError(RunriError):
+    """A write request without the right bearer token."""
+
+
+class WritesDisabledError(RunriError):
+    """Write endpoints are off because no API token is configured."""
+
+
+class UnsupportedMediaTypeError(RunriError):
+    """A request body in a format the endpoint does not read."""
