@@ -68,9 +68,11 @@ def index_status(settings: Settings) -> IndexStatus:
     return IndexStatus(not reasons, reasons, manifest)
 
 
-def build(settings: Settings, force: bool = False, progress: bool = False) -> tuple[CorpusIndex, bool]:
+def build(settings: Settings, force: bool = False, progress: bool = False,
+          embedder: Embedder | None = None) -> tuple[CorpusIndex, bool]:
     """Return a fresh index, building and saving one only when needed (or when forced).
-    The second value says whether a build happened."""
+    The second value says whether a build happened. `embedder` defaults to the configured model
+    (tests pass a small deterministic one, with `model_path` naming it)."""
     corpus = load_documents(settings)
     if not force:
         try:
@@ -83,8 +85,8 @@ def build(settings: Settings, force: bool = False, progress: bool = False) -> tu
         ivf=ivf_params(settings),
         precision=settings.model_precision,
     )
-    index = build_index(corpus.documents, embedder_for(settings), settings.resolved_model_path(), params,
-                        progress, corpus.added_ids)
+    index = build_index(corpus.documents, embedder or embedder_for(settings), settings.resolved_model_path(),
+                        params, progress, corpus.added_ids)
     save_index(index, settings.data_dir)
     return index, True
 
