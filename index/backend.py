@@ -16,7 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from index.corpus import Document
-from index.dense import DenseIndex
+from index.dense import DenseIndex, IvfParams
 from index.lexical import LexicalIndex, top_k
 
 CHUNK_VECTORS = "chunks.faiss"
@@ -79,6 +79,9 @@ class SearchBackend(Protocol):
     def counts(self) -> dict[str, int]:
         """Stored vectors, for the manifest's consistency check."""
 
+    def set_nprobe(self, nprobe: int) -> None:
+        """IVF lists searched per query (no effect on an exact index)."""
+
 
 class FaissBackend:
     """FAISS for both vector sets and bm25s for the chunks, all in this process."""
@@ -86,11 +89,13 @@ class FaissBackend:
     kind = "faiss"
 
     def __init__(self, chunk_vectors: DenseIndex, sentence_vectors: DenseIndex, lexical: LexicalIndex,
-                 chunk_doc_ids: Sequence[str], documents: Mapping[str, Document]) -> None:
+                 chunk_doc_ids: Sequence[str], sentence_doc_ids: Sequence[str],
+                 documents: Mapping[str, Document]) -> None:
         self.chunk_vectors = chunk_vectors
         self.sentence_vectors = sentence_vectors
         self.lexical_index = lexical
         self._chunk_doc_ids = np.asarray(chunk_doc_ids, dtype=object)
+        self._sentence_doc_ids = np.asarray(sentence_doc_ids, dtype=object)
         self._documents = documents
 
     @property
@@ -139,8 +144,27 @@ class FaissBackend:
         for vectors in (self.chunk_vectors, self.sentence_vectors):
             vectors.set_nprobe(nprobe)
 
+    def with_added(self, documents: Mapping[str, Document], chunks: Sequence, sentences: Sequence,
+                   chunk_matrix: np.ndarray, sentence_matrix: np.ndarray) -> FaissBackend:
+        """Copies of the vector indexes with the new rows appended (this snapshot is untouched) and
+        BM25 rebuilt from the chunk texts (bm25s cannot add documents; tokenizing is cheap)."""
+        return FaissBackend(self.chunk_vectors.with_added(chunk_matrix),
+                            self.sentence_vectors.with_added(sentence_matrix),
+                            LexicalIndex.build([c.text for c in chunks]), [c.doc_id for c in chunks],
+                            [s.doc_id for s in sentences], documents)
+
+    def without_document(self, doc_id: str, documents: Mapping[str, Document], chunks: Sequence,
+                         sentences: Sequence, approximate_threshold: int, ivf: IvfParams) -> FaissBackend:
+        """The kept rows, renumbered in order, from the stored vectors (nothing is re-embedded)."""
+        return FaissBackend(
+            self.chunk_vectors.without_rows(self._chunk_doc_ids != doc_id, approximate_threshold, ivf),
+            self.sentence_vectors.without_rows(self._sentence_doc_ids != doc_id, approximate_threshold, ivf),
+            LexicalIndex.build([c.text for c in chunks]), [c.doc_id for c in chunks],
+            [s.doc_id for s in sentences], documents)
+
     @classmethod
-    def load(cls, directory: Path, chunk_doc_ids: Sequence[str], documents: Mapping[str, Document]
-             ) -> FaissBackend:
+    def load(cls, directory: Path, chunk_doc_ids: Sequence[str], sentence_doc_ids: Sequence[str],
+             documents: Mapping[str, Document]) -> FaissBackend:
         return cls(DenseIndex.load(directory / CHUNK_VECTORS), DenseIndex.load(directory / SENTENCE_VECTORS),
-                   LexicalIndex.load(directory / BM25_DIR, size=len(chunk_doc_ids)), chunk_doc_ids, documents)
+                   LexicalIndex.load(directory / BM25_DIR, size=len(chunk_doc_ids)), chunk_doc_ids,
+                   sentence_doc_ids, documents)

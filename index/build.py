@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.backend import FaissBackend
 from index.chunk import ChunkerSettings, chunk_documents
 from index.corpus import Document
 from index.dense import DenseIndex, IvfParams
@@ -24,12 +25,18 @@ class BuildParams:
     approximate_threshold: int
     ivf: IvfParams = IvfParams()
     precision: str = "float32"
+    milvus: object | None = None  # an index.milvus.MilvusConfig: build into Milvus instead of FAISS
+
+    @property
+    def backend(self) -> str:
+        return "faiss" if self.milvus is None else "milvus"
 
 
 def fingerprint(documents: dict[str, Document], model_path: Path, chunker: ChunkerSettings,
-                precision: str = "float32") -> Fingerprint:
+                precision: str = "float32", backend: str = "faiss") -> Fingerprint:
     return Fingerprint(
         format_version=FORMAT_VERSION,
+        backend=backend,
         model=model_info(model_path, precision),
         chunker=chunker.as_dict(),
         documents={doc_id: doc.sha256 for doc_id, doc in sorted(documents.items())},
@@ -55,20 +62,32 @@ def build_index(
     sentence_matrix = _embed(
         embedder, [documents[s.doc_id].text[s.start : s.end] for s in sentences], "sentences", progress
     )
-    chunk_vectors = DenseIndex.build(chunk_matrix, params.approximate_threshold, params.ivf)
-    sentence_vectors = DenseIndex.build(sentence_matrix, params.approximate_threshold, params.ivf)
-    lexical = LexicalIndex.build([c.text for c in chunks])
+    if params.milvus is None:
+        backend = FaissBackend(DenseIndex.build(chunk_matrix, params.approximate_threshold, params.ivf),
+                               DenseIndex.build(sentence_matrix, params.approximate_threshold, params.ivf),
+                               LexicalIndex.build([c.text for c in chunks]), [c.doc_id for c in chunks],
+                               [s.doc_id for s in sentences], documents)
+        collections = {}
+    else:
+        from index.milvus import MilvusBackend, write_new_collections
+
+        collections = write_new_collections(params.milvus, documents, chunks, sentences, chunk_matrix,
+                                            sentence_matrix)
+        kind = "ivf" if len(chunks) > params.approximate_threshold else "flat"
+        backend = MilvusBackend(params.milvus, collections, chunks, sentences, kind, params.ivf.nprobe,
+                                publish_names=True)
     manifest = Manifest(
-        fingerprint=fingerprint(documents, model_path, params.chunker, params.precision),
+        fingerprint=fingerprint(documents, model_path, params.chunker, params.precision, params.backend),
         counts={"documents": len(documents), "chunks": len(chunks), "sentences": len(sentences),
-                "chunk_vectors": chunk_vectors.size, "sentence_vectors": sentence_vectors.size},
-        dense_kind=chunk_vectors.kind,
+                **backend.counts()},
+        dense_kind=backend.dense_kind,
+        collections=collections,
         files={},
         library_versions=library_versions(),
         build_seconds=round(time.perf_counter() - started, 3),
         built_at=utc_now(),
     )
-    return CorpusIndex(manifest, documents, chunks, sentences, chunk_vectors, sentence_vectors, lexical, added_ids)
+    return CorpusIndex(manifest, documents, chunks, sentences, backend, added_ids)
 
 
 def _embed(embedder: Embedder, texts: list[str], label: str, progress: bool, batch: int = 64) -> np.ndarray:

@@ -30,6 +30,7 @@ class Fingerprint(BaseModel):
     """Everything that, when changed, makes the stored index stale."""
 
     format_version: int
+    backend: str = "faiss"  # where vectors and BM25 live: "faiss" (this process) or "milvus"
     model: ModelInfo
     chunker: dict
     documents: dict[str, str]  # id -> sha256 of the text
@@ -39,6 +40,7 @@ class Manifest(BaseModel):
     fingerprint: Fingerprint
     counts: dict[str, int]
     dense_kind: str
+    collections: dict[str, str] = {}  # Milvus backend: "chunks"/"sentences" -> collection name
     files: dict[str, int]  # file name -> size in bytes, to detect truncation cheaply
     library_versions: dict[str, str]
     build_seconds: float
@@ -49,6 +51,8 @@ class Manifest(BaseModel):
         mine, reasons = self.fingerprint, []
         if mine.format_version != current.format_version:
             reasons.append(f"index format {mine.format_version} -> {current.format_version}")
+        if mine.backend != current.backend:
+            reasons.append(f"backend {mine.backend} -> {current.backend}")
         if mine.model != current.model:
             reasons.append(f"model changed ({_model(mine.model)} -> {_model(current.model)})")
         if mine.chunker != current.chunker:

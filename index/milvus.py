@@ -255,6 +255,23 @@ class MilvusBackend:
         self._pending_deletes = pending_deletes
         self._publish_names = publish_names
 
+    @classmethod
+    def open(cls, config: MilvusConfig, names: Mapping[str, str], chunks: Sequence, sentences: Sequence,
+             dense_kind: str) -> MilvusBackend:
+        """The collections a manifest names, loaded, and checked to hold at least this snapshot's rows
+        (a write interrupted between Milvus and the build swap can leave extra rows; never returned)."""
+        client = client_for(config)
+        missing = [name for name in names.values() if not client.has_collection(name)]
+        if missing or set(names) != set(KINDS):
+            raise ValueError(f"Milvus at {config.uri} lacks the collections {missing or dict(names)}")
+        for name in names.values():
+            client.load_collection(name)
+        backend = cls(config, names, chunks, sentences, dense_kind)
+        stored = backend.stored_counts()
+        if stored["chunks"] < len(chunks) or stored["sentences"] < len(sentences):
+            raise ValueError(f"Milvus holds {stored} rows, fewer than the manifest's chunks and sentences")
+        return backend
+
     def _search(self, kind: str, data, field: str, k: int, expression: str, rows: dict[int, int],
                 params: dict, scale: float = 1.0) -> list[Hit]:
         if k <= 0:
@@ -320,14 +337,19 @@ class MilvusBackend:
             self._publish_names = False
 
     def with_added(self, documents: Mapping[str, Document], chunks: Sequence, sentences: Sequence,
-                   new_chunks: Sequence, new_sentences: Sequence, chunk_matrix: np.ndarray,
-                   sentence_matrix: np.ndarray) -> MilvusBackend:
-        """Upsert one document's rows (idempotent: the keys are stable) and return the next snapshot."""
+                   chunk_matrix: np.ndarray, sentence_matrix: np.ndarray) -> MilvusBackend:
+        """Upsert the new rows (the last len(matrix) chunks and sentences; idempotent, since keys are
+        stable) and return the next snapshot."""
+        new_chunks = chunks[len(chunks) - len(chunk_matrix):]
+        new_sentences = sentences[len(sentences) - len(sentence_matrix):]
         insert(self._client, self.names["chunks"], new_chunks, documents, chunk_matrix, upsert=True)
         insert(self._client, self.names["sentences"], new_sentences, documents, sentence_matrix, upsert=True)
         return MilvusBackend(self.config, self.names, chunks, sentences, self.dense_kind, self.nprobe)
 
-    def without_document(self, doc_id: str, chunks: Sequence, sentences: Sequence) -> MilvusBackend:
-        """The next snapshot without `doc_id`; its rows are deleted from Milvus at publish()."""
+    def without_document(self, doc_id: str, documents: Mapping[str, Document], chunks: Sequence,
+                         sentences: Sequence, approximate_threshold: int = 0, ivf: IvfParams = IvfParams()
+                         ) -> MilvusBackend:
+        """The next snapshot without `doc_id`; its rows are deleted from Milvus at publish(), once the
+        build that no longer lists it is current."""
         return MilvusBackend(self.config, self.names, chunks, sentences, self.dense_kind, self.nprobe,
                              pending_deletes=frozenset({doc_id}))

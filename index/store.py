@@ -14,11 +14,10 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from index.backend import FaissBackend, SearchBackend
 from index.chunk import Chunk
 from index.corpus import Document, load_corpus, write_corpus
-from index.dense import DenseIndex
 from index.errors import IndexCorruptError, IndexMissingError, IndexStaleError
-from index.lexical import LexicalIndex
 from index.manifest import Fingerprint, Manifest
 from index.sentences import Sentence
 
@@ -26,24 +25,20 @@ CURRENT = "index"
 MANIFEST = "manifest.json"
 CHUNKS = "chunks.jsonl"
 SENTENCES = "sentences.jsonl"
-CHUNK_VECTORS = "chunks.faiss"
-SENTENCE_VECTORS = "sentences.faiss"
-BM25_DIR = "bm25"
 ADDED_DIR = "added"  # documents added through the API: part of the build, swapped in with it
 REBUILD_HINT = "rebuild it with `runri index build --force` (or `make index`)"
 
 
 @dataclass
 class CorpusIndex:
-    """Everything a query needs, in memory: the documents, their chunks and sentences, and the indexes."""
+    """Everything a query needs: the documents, their chunks and sentences in memory, and the backend
+    that ranks them (FAISS + bm25s in this process, or Milvus collections)."""
 
     manifest: Manifest
     documents: dict[str, Document]
     chunks: list[Chunk]
     sentences: list[Sentence]
-    chunk_vectors: DenseIndex
-    sentence_vectors: DenseIndex
-    lexical: LexicalIndex
+    backend: SearchBackend
     added_ids: frozenset[str] = frozenset()  # documents added at run time, not from seeds/
     build_name: str | None = None  # the build directory this was loaded from or saved to
     _sentence_starts: dict[str, list[int]] = field(default_factory=dict, repr=False)
@@ -65,6 +60,24 @@ class CorpusIndex:
     def text_of(self, doc_id: str, start: int, end: int) -> str:
         return self.documents[doc_id].text[start:end]
 
+    # The embedded backend's indexes, for benchmarks and tests that inspect them.
+    @property
+    def chunk_vectors(self):
+        return self._faiss().chunk_vectors
+
+    @property
+    def sentence_vectors(self):
+        return self._faiss().sentence_vectors
+
+    @property
+    def lexical(self):
+        return self._faiss().lexical_index
+
+    def _faiss(self) -> FaissBackend:
+        if not isinstance(self.backend, FaissBackend):
+            raise AttributeError(f"the {self.backend.kind} backend holds no in-process FAISS or BM25 index")
+        return self.backend
+
 
 def save_index(index: CorpusIndex, data_dir: Path) -> Path:
     """Write `index` into a fresh directory under `data_dir` and atomically make it the current one."""
@@ -76,15 +89,14 @@ def save_index(index: CorpusIndex, data_dir: Path) -> Path:
                                      "text": c.text} for c in index.chunks))
     _write_jsonl(tmp_dir / SENTENCES, ({"id": s.id, "doc_id": s.doc_id, "start": s.start, "end": s.end}
                                         for s in index.sentences))
-    index.chunk_vectors.save(tmp_dir / CHUNK_VECTORS)
-    index.sentence_vectors.save(tmp_dir / SENTENCE_VECTORS)
-    index.lexical.save(tmp_dir / BM25_DIR)
+    index.backend.save(tmp_dir)
     write_corpus([index.documents[d] for d in sorted(index.added_ids)], tmp_dir / ADDED_DIR)
     index.manifest.files = _file_sizes(tmp_dir)
     (tmp_dir / MANIFEST).write_text(index.manifest.model_dump_json(indent=2), encoding="utf-8")
     _fsync_tree(tmp_dir)
     tmp_dir.rename(build_dir)
     _point_current_at(data_dir, build_dir)
+    index.backend.publish()
     _remove_old_builds(data_dir, keep=build_dir)
     index.build_name = build_dir.name
     return build_dir
@@ -112,8 +124,9 @@ def read_manifest(data_dir: Path) -> Manifest:
 
 
 def load_index(data_dir: Path, documents: dict[str, Document], expected: Fingerprint,
-               added_ids: frozenset[str] = frozenset()) -> CorpusIndex:
-    """Load the current index and check it against the corpus and settings it must serve."""
+               added_ids: frozenset[str] = frozenset(), milvus=None) -> CorpusIndex:
+    """Load the current index and check it against the corpus and settings it must serve.
+    `milvus`: the MilvusConfig to reach the collections of an index built with that backend."""
     manifest = read_manifest(data_dir)
     reasons = manifest.stale_reasons(expected)
     if reasons:
@@ -125,20 +138,28 @@ def load_index(data_dir: Path, documents: dict[str, Document], expected: Fingerp
     try:
         chunks = [Chunk(**row) for row in _read_jsonl(directory / CHUNKS)]
         sentences = [Sentence(**row) for row in _read_jsonl(directory / SENTENCES)]
-        chunk_vectors = DenseIndex.load(directory / CHUNK_VECTORS)
-        sentence_vectors = DenseIndex.load(directory / SENTENCE_VECTORS)
-        lexical = LexicalIndex.load(directory / BM25_DIR, size=len(chunks))
+        if manifest.fingerprint.backend == "milvus":
+            backend = _open_milvus(manifest, milvus, chunks, sentences)
+        else:
+            backend = FaissBackend.load(directory, [c.doc_id for c in chunks], [s.doc_id for s in sentences],
+                                        documents)
     except (OSError, RuntimeError, ValueError, TypeError, KeyError) as exc:
         raise IndexCorruptError(f"index in {directory} is corrupt ({exc}); {REBUILD_HINT}") from exc
-    counts = {"chunks": len(chunks), "sentences": len(sentences), "chunk_vectors": chunk_vectors.size,
-              "sentence_vectors": sentence_vectors.size, "documents": len(documents)}
+    counts = {"chunks": len(chunks), "sentences": len(sentences), **backend.counts(), "documents": len(documents)}
     mismatched = {k: (v, manifest.counts.get(k)) for k, v in counts.items() if manifest.counts.get(k) != v}
     if mismatched:
         raise IndexCorruptError(f"index in {directory} is inconsistent: {mismatched} (found, manifest); "
                                 f"{REBUILD_HINT}")
     _check_chunk_offsets(chunks, documents, directory)
-    return CorpusIndex(manifest, documents, chunks, sentences, chunk_vectors, sentence_vectors, lexical,
-                       added_ids, build_name)
+    return CorpusIndex(manifest, documents, chunks, sentences, backend, added_ids, build_name)
+
+
+def _open_milvus(manifest: Manifest, config, chunks: list[Chunk], sentences: list[Sentence]):
+    from index.milvus import MilvusBackend
+
+    if config is None:
+        raise ValueError("the index lives in Milvus but no Milvus connection is configured (RUNRI_BACKEND=milvus)")
+    return MilvusBackend.open(config, manifest.collections, chunks, sentences, manifest.dense_kind)
 
 
 def _check_files(directory: Path, manifest: Manifest) -> None:

@@ -72,7 +72,7 @@ class SentenceScorer:
         q_tokens = set(tokenize(question))
         per_passage = [self.index.sentences_in(p.doc_id, p.start, p.end) for p in passages]
         ids = [s.id for sentences in per_passage for s in sentences]
-        cosine_of = dict(zip(ids, (self.index.sentence_vectors.rows(ids) @ question_vector).tolist())) if ids else {}
+        cosine_of = dict(zip(ids, (self.index.backend.sentence_rows(ids) @ question_vector).tolist())) if ids else {}
         scored = []
         for p_index, sentences in enumerate(per_passage):
             if not sentences:

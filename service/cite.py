@@ -181,10 +181,9 @@ class QuoteFinder:
 
     def paraphrase_candidates(self, quote: ParsedQuote) -> list[ParaphraseCandidate]:
         """The sentences closest in meaning that state every figure of the quote, most similar first."""
-        scores, rows = self.index.sentence_vectors.search(quote.vector, self.rules.candidate_pool)
         candidates = []
-        for score, row in zip(scores, rows):
-            sentence = self.index.sentences[int(row)]
+        for hit in self.index.backend.similar_sentences(quote.vector, self.rules.candidate_pool):
+            sentence, score = self.index.sentences[hit.row], hit.score
             context = self.scorer.tokens[sentence.id] | self._previous_tokens(sentence)
             if quote.figures <= context:  # a different figure is a different claim
                 candidates.append(ParaphraseCandidate(sentence, float(score),

@@ -23,13 +23,12 @@ class CorroborationRule:
 def corroborating_sentences(index: CorpusIndex, scorer: SentenceScorer, answer: Sentence,
                             rule: CorroborationRule = CorroborationRule()) -> list[tuple[Sentence, float]]:
     """Best sentence per other document that states the same thing, most similar first."""
-    vector = index.sentence_vectors.rows([answer.id])[0]
+    vector = index.backend.sentence_rows([answer.id])[0]
     answer_tokens = scorer.tokens[answer.id]
     answer_numbers = {t for t in answer_tokens if t[0].isdigit()}
-    scores, rows = index.sentence_vectors.search(vector, rule.search_depth)
     best: dict[str, tuple[Sentence, float]] = {}
-    for score, row in zip(scores, rows):
-        sentence = index.sentences[int(row)]
+    for hit in index.backend.similar_sentences(vector, rule.search_depth):
+        sentence, score = index.sentences[hit.row], hit.score
         if sentence.doc_id == answer.doc_id or sentence.doc_id in best or score < rule.min_similarity:
             continue
         tokens = scorer.tokens[sentence.id]

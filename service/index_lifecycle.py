@@ -53,11 +53,26 @@ def embedder_for(settings: Settings) -> Embedder:
                          settings.model_precision, settings.onnx_dir)
 
 
+def milvus_config(settings: Settings):
+    """How to reach Milvus, or None with the embedded FAISS backend."""
+    if settings.backend != "milvus":
+        return None
+    from index.milvus import MilvusConfig
+
+    token = settings.milvus_token.get_secret_value() if settings.milvus_token else None
+    return MilvusConfig(settings.resolved_milvus_uri, token, settings.milvus_db, settings.milvus_collection_prefix,
+                        settings.approximate_threshold, ivf_params(settings))
+
+
+def expected_fingerprint(settings: Settings, corpus: Corpus):
+    return fingerprint(corpus.documents, settings.resolved_model_path(), chunker_settings(settings),
+                       settings.model_precision, settings.backend)
+
+
 def index_status(settings: Settings) -> IndexStatus:
     """Compare the stored manifest with the current corpus and settings, without loading the model."""
     corpus = load_documents(settings)
-    expected = fingerprint(corpus.documents, settings.resolved_model_path(), chunker_settings(settings),
-                           settings.model_precision)
+    expected = expected_fingerprint(settings, corpus)
     try:
         manifest = read_manifest(settings.data_dir)
     except IndexMissingError as exc:
@@ -84,6 +99,7 @@ def build(settings: Settings, force: bool = False, progress: bool = False,
         approximate_threshold=settings.approximate_threshold,
         ivf=ivf_params(settings),
         precision=settings.model_precision,
+        milvus=milvus_config(settings),
     )
     index = build_index(corpus.documents, embedder or embedder_for(settings), settings.resolved_model_path(),
                         params, progress, corpus.added_ids)
@@ -94,11 +110,9 @@ def build(settings: Settings, force: bool = False, progress: bool = False,
 def open_index(settings: Settings, corpus: Corpus | None = None) -> CorpusIndex:
     """Load the stored index, refusing a stale or corrupt one with a message that says how to rebuild."""
     corpus = corpus if corpus is not None else load_documents(settings)
-    expected = fingerprint(corpus.documents, settings.resolved_model_path(), chunker_settings(settings),
-                           settings.model_precision)
-    index = load_index(settings.data_dir, corpus.documents, expected, corpus.added_ids)
-    for vectors in (index.chunk_vectors, index.sentence_vectors):
-        vectors.set_nprobe(settings.ivf_nprobe)
+    index = load_index(settings.data_dir, corpus.documents, expected_fingerprint(settings, corpus),
+                       corpus.added_ids, milvus_config(settings))
+    index.backend.set_nprobe(settings.ivf_nprobe)
     return index
 
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.backend import Scope
 from index.embed import Embedder
-from index.lexical import top_k
 from index.store import CorpusIndex
 from service.fuse import reciprocal_rank_fusion
 from service.models import Filters, Passage, RetrievalMode
@@ -51,8 +51,8 @@ class Retriever:
         self.queries = CachedQueryEmbedder(embedder, query_cache_size, lanes=embed_lanes)
         self.rrf_k = rrf_k
 
-    def allowed_chunks(self, filters: Filters | None) -> np.ndarray | None:
-        """Row ids the filters allow, or None for no restriction. Unknown ids are the caller's error."""
+    def scope(self, filters: Filters | None) -> Scope | None:
+        """The filters as a backend scope, or None for no restriction. Unknown ids are the caller's error."""
         if filters is None or filters.is_empty():
             return None
         if filters.doc_ids:
@@ -60,8 +60,8 @@ class Retriever:
             if unknown:
                 raise InvalidRequestError(f"filters.doc_ids names unknown documents: {', '.join(map(repr, unknown))}; "
                                           "GET /documents lists the valid ids")
-        keep = {doc.id for doc in self.index.documents.values() if _matches(doc, filters)}
-        return np.array([c.id for c in self.index.chunks if c.doc_id in keep], dtype=np.int64)
+        return Scope(frozenset(filters.doc_ids) if filters.doc_ids else None, filters.publication,
+                     filters.date_from, filters.date_to)
 
     def retrieve(self, query: str, mode: RetrievalMode, k: int, pool: int, filters: Filters | None = None,
                  need_vector: bool = False) -> Retrieval:
@@ -74,16 +74,16 @@ class Retriever:
     def ranking(self, query: str, mode: RetrievalMode, pool: int, filters: Filters | None = None,
                 query_vector: np.ndarray | None = None) -> Ranking:
         """Chunks ranked by `mode`, best first, at most `pool` from each retriever, and each leg's own list."""
-        allowed = self.allowed_chunks(filters)
-        if allowed is not None and allowed.size == 0:
+        scope = self.scope(filters)
+        if scope is not None and not any(scope.admits(doc) for doc in self.index.documents.values()):
             return Ranking([], {})
         dense: list[tuple[int, float]] = []
         lexical: list[tuple[int, float]] = []
         if mode in (RetrievalMode.dense, RetrievalMode.hybrid):
             vector = query_vector if query_vector is not None else self.queries.embed_query(query)
-            dense = self._dense(vector, pool, allowed)
+            dense = [(hit.row, hit.score) for hit in self.index.backend.dense(vector, pool, scope)]
         if mode in (RetrievalMode.lexical, RetrievalMode.hybrid):
-            lexical = self._lexical(query, pool, allowed)
+            lexical = [(hit.row, hit.score) for hit in self.index.backend.lexical(query, pool, scope)]
         legs = {leg: [RankedChunk(i, s, frozenset({leg})) for i, s in ranked]
                 for leg, ranked in ((RetrievalMode.dense, dense), (RetrievalMode.lexical, lexical)) if ranked}
         if mode is not RetrievalMode.hybrid:
@@ -132,28 +132,3 @@ class Retriever:
         doc = self.index.documents[m["doc_id"]]
         return Passage.of(doc, m["start"], m["end"], score=round(float(m["score"]), 6),
                           retrievers=sorted(m["retrievers"], key=lambda r: r.value))
-
-    def _dense(self, vector: np.ndarray, pool: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
-        scores, ids = self.index.chunk_vectors.search(vector, pool, allowed)
-        return [(int(i), float(s)) for s, i in zip(scores, ids)]
-
-    def _lexical(self, query: str, pool: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
-        scores = self.index.lexical.scores(query)
-        if allowed is not None:
-            masked = np.zeros_like(scores)
-            masked[allowed] = scores[allowed]
-            scores = masked
-        top_scores, ids = top_k(scores, pool)
-        return [(int(i), float(s)) for s, i in zip(top_scores, ids)]
-
-
-def _matches(doc, filters: Filters) -> bool:
-    if filters.doc_ids and doc.id not in filters.doc_ids:
-        return False
-    if filters.publication and (doc.publication or "").casefold() != filters.publication.strip().casefold():
-        return False
-    if filters.date_from and (doc.date is None or doc.date < filters.date_from):
-        return False
-    if filters.date_to and (doc.date is None or doc.date > filters.date_to):
-        return False
-    return True

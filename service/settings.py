@@ -51,6 +51,17 @@ class Settings(BaseSettings):
     ivf_nlist_per_sqrt_n: float = Field(default=4.0, gt=0, description="IVF lists: this x sqrt(vectors).")
     ivf_nprobe: int = Field(default=8, ge=1, description="IVF lists searched per query (see README, Scale).")
 
+    # Where vectors and BM25 live (see README, "Backends").
+    backend: Literal["faiss", "milvus"] = Field(
+        default="faiss", description="faiss: FAISS + bm25s in this process; milvus: Milvus collections.")
+    milvus_uri: str | None = Field(
+        default=None, description="A Milvus Lite file (default: DATA_DIR/milvus.db) or http://host:19530.")
+    milvus_token: SecretStr | None = Field(default=None, description="Milvus token, 'user:password' or an API key.")
+    milvus_db: str = Field(default="default", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,254}$",
+                           description="Milvus database holding the collections.")
+    milvus_collection_prefix: str = Field(default="runri", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$",
+                                          description="Collections are PREFIX_chunks / PREFIX_sentences (aliases).")
+
     # Retrieval.
     default_k: int = Field(default=5, ge=1, le=MAX_K, description="Passages returned when a request names no k.")
     rrf_k: int = Field(default=60, ge=1, description="Reciprocal-rank-fusion constant: 1 / (rrf_k + rank).")
@@ -92,6 +103,10 @@ class Settings(BaseSettings):
     @property
     def onnx_dir(self) -> Path | None:
         return self.onnx_cache_dir if self.model_runtime == "onnxruntime" else None
+
+    @property
+    def resolved_milvus_uri(self) -> str:
+        return self.milvus_uri or str(self.data_dir / "milvus.db")
 
     @property
     def index_dir(self) -> Path:

@@ -30,7 +30,7 @@ class Ready(BaseModel):
     def of(cls, index: CorpusIndex) -> Ready:
         counts = index.manifest.counts
         return cls(status="ready", documents=len(index.documents), chunks=counts["chunks"],
-                   sentences=counts["sentences"], dense_index=index.chunk_vectors.kind,
+                   sentences=counts["sentences"], dense_index=index.manifest.dense_kind,
                    built_at=index.manifest.built_at)
 
 

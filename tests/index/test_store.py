@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from index.backend import CHUNK_VECTORS
 from index.errors import IndexCorruptError, IndexMissingError, IndexStaleError
-from index.store import CHUNK_VECTORS, CURRENT
+from index.store import CURRENT
 from service.engine import Engine
 from service.index_lifecycle import build, embedder_for, index_status, open_index
 from service.settings import Settings
