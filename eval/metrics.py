@@ -5,18 +5,16 @@ overlaps it, so a ranking that repeats one piece of evidence gains nothing from 
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
 
-from eval.gold import GoldSpan
+from eval.evidence import Evidence, GoldSpan, fold
 
 Located = tuple[str, int, int]  # (doc_id, start, end)
 
 
-def credited_evidence(passages: Sequence[Located], evidence: Sequence[GoldSpan]) -> list[int | None]:
+def credited_evidence(passages: Sequence[Located], evidence: Sequence[Evidence | GoldSpan]) -> list[int | None]:
     """For each passage, the index of the gold span it is the first to cover, or None (not relevant)."""
     credited: set[int] = set()
     labels: list[int | None] = []
@@ -44,17 +42,9 @@ def ndcg_at_k(labels: Sequence[int | None], n_relevant: int, k: int = 10) -> flo
     return dcg / ideal if ideal else 0.0
 
 
-def normalize_text(text: str) -> str:
-    """Compare answers the way a reader would: case, quotes, dashes and spacing do not matter."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = re.sub(r"[‘’‚‛′`]", "'", text)
-    text = re.sub(r"[“”„‟″]", '"', text)
-    text = re.sub(r"[‐‑‒–—―]", "-", text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
 def contains_answer(excerpt: str, gold_answer: str) -> bool:
-    return normalize_text(gold_answer) in normalize_text(excerpt)
+    """By the product's own folding (quotes, dashes, ellipses, spacing, case), as /cite compares."""
+    return fold(gold_answer) in fold(excerpt)
 
 
 def span_iou(located: Located, evidence: Sequence[GoldSpan]) -> float:

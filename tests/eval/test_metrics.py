@@ -23,9 +23,13 @@ def test_ranking_metrics_by_hand():
     assert m.ndcg_at_k([], 3) == 0.0
 
 
-def test_answer_containment_ignores_typography():
+def test_answer_containment_folds_text_as_the_product_does():
+    """The rules of service/normalize.py, which /cite uses: spaces around dashes and ellipses are typesetting."""
     assert m.contains_answer("the “Japanese First” platform", '"japanese first"')
     assert m.contains_answer("from 2019 – 2023", "2019 - 2023")
+    assert m.contains_answer("from 2019 – 2023", "2019-2023")
+    assert m.contains_answer("and so on…", "so on...")
+    assert m.contains_answer("the «run» wave", '"run" wave')
     assert not m.contains_answer("870,000 residents", "870,001")
 
 
