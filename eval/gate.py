@@ -19,15 +19,28 @@ LOWER_IS_BETTER = {"abstention.false_abstention_rate"}
 class GateResult:
     failures: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # outcome ("retrieval.hybrid.hit@5") -> case ids that changed since the baseline
     hit_to_miss: dict[str, list[str]] = field(default_factory=dict)
+    miss_to_hit: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
         return not self.failures
 
+    def failed_metrics(self) -> set[str]:
+        return {line.split(":")[0] for line in self.failures}
+
+
+def baseline_path(gold: dict[str, str]) -> Path:
+    """Beside the gold files: eval/baseline.json for the project's, gold/baseline.json for gold/*.jsonl."""
+    return Path(gold.get("questions") or gold["quotes"]).parent / "baseline.json" if gold else BASELINE
+
 
 def compare(report: Report, baseline: dict) -> GateResult:
     result = GateResult()
+    if not baseline.get("metrics"):
+        result.failures.append("baseline: none recorded yet; record this run with --update-baseline")
+        return result
     tolerances = baseline.get("tolerances", {})
     for name, base in baseline.get("metrics", {}).items():
         if base is None:
@@ -42,20 +55,26 @@ def compare(report: Report, baseline: dict) -> GateResult:
             result.notes.append(f"{name}: {now:.4f} vs baseline {base:.4f}")
     for name, now in report.metrics.items():
         if now is not None and baseline.get("metrics", {}).get(name) is None:
-            result.failures.append(f"{name}: {now:.4f} has no baseline yet; record it with "
-                                   "`runri eval --update-baseline`")
+            result.failures.append(f"{name}: {now:.4f} has no baseline yet; record it with --update-baseline")
     for outcome, base_hits in baseline.get("per_question", {}).items():
         now_hits = report.per_question.get(outcome, {})
-        lost = sorted(qid for qid, hit in base_hits.items() if hit and now_hits.get(qid) is False)
-        if lost:
-            result.hit_to_miss[outcome] = lost
+        for changes, was in ((result.hit_to_miss, True), (result.miss_to_hit, False)):
+            changed = sorted(qid for qid, hit in base_hits.items() if hit is was and now_hits.get(qid) is (not was))
+            if changed:
+                changes[outcome] = changed
     return result
 
 
 def read_baseline(path: Path = BASELINE) -> dict:
     if not path.exists():
         return {}
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        baseline = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: not a baseline ({exc}); record a new one with --update-baseline") from exc
+    if not isinstance(baseline, dict):
+        raise ValueError(f"{path}: not a baseline (expected a JSON object); record a new one with --update-baseline")
+    return baseline
 
 
 def write_baseline(report: Report, path: Path = BASELINE) -> None:
@@ -63,6 +82,7 @@ def write_baseline(report: Report, path: Path = BASELINE) -> None:
     baseline = {
         "created_at": report.created_at,
         "settings": report.settings,
+        "gold": report.gold,
         "tolerances": previous.get("tolerances", {}),
         "metrics": {k: v for k, v in sorted(report.metrics.items()) if v is not None},
         "per_question": report.per_question,

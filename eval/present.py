@@ -1,4 +1,5 @@
-"""The eval table people read: each metric, its baseline, the change, and what the gate thinks."""
+"""The eval table people read: each metric, its baseline, the change, and what the gate thinks, then the
+questions that changed since the baseline, each with what it lost or gained."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from eval.runner import Report
 
 def render(report: Report, baseline: dict, gate: GateResult) -> str:
     base = baseline.get("metrics", {})
-    failed = {line.split(":")[0] for line in gate.failures}
+    failed = gate.failed_metrics()
     lines = [f"{'metric':42} {'value':>8} {'baseline':>9} {'change':>8}", "-" * 70]
     for name, value in report.metrics.items():
         b = base.get(name)
@@ -19,9 +20,26 @@ def render(report: Report, baseline: dict, gate: GateResult) -> str:
     lines += ["", "latency (ms)        p50      p95      n"]
     for name, stats in sorted(report.latency_ms.items()):
         lines.append(f"{name:16} {stats['p50']:>8.1f} {stats['p95']:>8.1f} {int(stats['n']):>6}")
-    if gate.hit_to_miss:
-        lines += ["", "went from hit to miss since the baseline:"]
-        lines += [f"  {outcome}: {', '.join(ids)}" for outcome, ids in gate.hit_to_miss.items()]
+    for title, changes in (("went from hit to miss since the baseline", gate.hit_to_miss),
+                           ("went from miss to hit since the baseline", gate.miss_to_hit)):
+        by_case = by_question(changes)
+        if by_case:
+            lines += ["", f"{title} ({len(by_case)}):"]
+            lines += [f"  {case}: {_short(report.cases.get(case, ''))}\n      {', '.join(outcomes)}"
+                      for case, outcomes in by_case.items()]
     lines += [""] + ([f"GATE FAILED ({len(gate.failures)}):"] + [f"  {f}" for f in gate.failures]
-                     if gate.failures else ["gate passed" if baseline else "no baseline recorded yet"])
+                     if gate.failures else ["gate passed"])
     return "\n".join(lines)
+
+
+def by_question(changes: dict[str, list[str]]) -> dict[str, list[str]]:
+    """{outcome: [case ids]} turned around: {case id: [outcomes]}, in case order."""
+    cases: dict[str, list[str]] = {}
+    for outcome, ids in changes.items():
+        for case in ids:
+            cases.setdefault(case, []).append(outcome)
+    return dict(sorted(cases.items()))
+
+
+def _short(text: str, limit: int = 90) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + "..."

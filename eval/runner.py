@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pydantic import BaseModel
 
 from eval import metrics as m
-from eval.gold import GoldQuestion, GoldQuote, load_questions, load_quotes
+from eval.gold import GoldQuestion, GoldQuote, GoldSet, load_gold
 from index.manifest import utc_now
 from service.engine import Engine
 from service.models import RetrievalMode
@@ -18,35 +18,37 @@ RETRIEVAL_K = 10
 
 
 class Report(BaseModel):
-    """Flat metric names ("retrieval.hybrid.recall@5") so the gate compares them one by one.
-    A metric whose endpoint does not exist yet is None ("not available")."""
+    """Flat metric names ("retrieval.hybrid.recall@5") so the gate compares them one by one; only the
+    metrics the gold set measures (no quote cases, no cite metrics)."""
 
     created_at: str
     settings: dict
+    gold: dict[str, str]  # "questions" / "quotes" -> the file judged
     metrics: dict[str, float | None]
     per_question: dict[str, dict[str, bool]]  # outcome name -> {case id: hit}
+    cases: dict[str, str]  # case id -> its question or quote
     latency_ms: dict[str, dict[str, float]]
     details: dict[str, list[dict]]
 
 
-def run_eval(engine: Engine) -> Report:
-    documents = engine.index.documents
-    questions, quotes = load_questions(documents), load_quotes(documents)
+def run_eval(engine: Engine, gold: GoldSet | None = None) -> Report:
+    """Judge the engine on a gold set (default: the project's own files)."""
+    gold = gold or load_gold(engine.index.documents)
+    questions, quotes = gold.questions, gold.quotes
     timer = _Timer()
     metrics: dict[str, float | None] = {}
     per_question: dict[str, dict[str, bool]] = {}
     details: dict[str, list[dict]] = {}
 
-    for mode in RetrievalMode:
+    for mode in RetrievalMode if questions else ():
         values, hits, rows = _retrieval(engine, questions, mode, timer)
         metrics.update({f"retrieval.{mode.value}.{name}": v for name, v in values.items()})
-        per_question[f"retrieval.{mode.value}.hit@5"] = hits
+        per_question.update({f"retrieval.{mode.value}.{name}": outcome for name, outcome in hits.items()})
         details[f"retrieval.{mode.value}"] = rows
-    for section, run in (("answer", _answers), ("cite", _citations)):
-        produced = run(engine, questions if section == "answer" else quotes, timer)
-        if produced is None:
+    for section, run, cases in (("answer", _answers, questions), ("cite", _citations, quotes)):
+        if not cases:
             continue
-        values, outcomes, rows = produced
+        values, outcomes, rows = run(engine, cases, timer)
         metrics.update(values)
         per_question.update(outcomes)
         details[section] = rows
@@ -54,9 +56,11 @@ def run_eval(engine: Engine) -> Report:
         created_at=utc_now(),
         settings={"chunk_size": engine.settings.chunk_size, "chunk_overlap": engine.settings.chunk_overlap,
                   "rrf_k": engine.settings.rrf_k, "candidate_pool": engine.settings.candidate_pool,
-                  "questions": len(questions), "quotes": len(quotes)},
-        metrics=_with_unavailable(metrics),
+                  "documents": len(engine.index.documents), "questions": len(questions), "quotes": len(quotes)},
+        gold=gold.files,
+        metrics=metrics,
         per_question=per_question,
+        cases=gold.texts,
         latency_ms={name: m.percentiles(samples) for name, samples in timer.samples.items()},
         details=details,
     )
@@ -65,7 +69,8 @@ def run_eval(engine: Engine) -> Report:
 def _retrieval(engine: Engine, questions: list[GoldQuestion], mode: RetrievalMode, timer: _Timer):
     engine.retriever.queries.clear()  # each mode's latency includes embedding its questions
     scores: dict[str, list[float]] = defaultdict(list)
-    hits, rows = {}, []
+    hits: dict[str, dict[str, bool]] = {"hit@1": {}, "hit@5": {}}
+    rows = []
     for q in (q for q in questions if q.answerable):
         result = timer.time(f"/search {mode.value}", lambda: engine.search(q.question, RETRIEVAL_K, mode))
         located = [(p.doc_id, p.start, p.end) for p in result.passages]
@@ -75,20 +80,18 @@ def _retrieval(engine: Engine, questions: list[GoldQuestion], mode: RetrievalMod
             scores[f"recall@{k}"].append(m.recall_at_k(labels, n, k))
         scores["mrr@10"].append(m.reciprocal_rank(labels, 10))
         scores["ndcg@10"].append(m.ndcg_at_k(labels, n, 10))
-        hits[q.id] = any(label is not None for label in labels[:5])
+        for k in (1, 5):
+            hits[f"hit@{k}"][q.id] = any(label is not None for label in labels[:k])
         rows.append({"id": q.id, "labels": labels, "passages": located})
     return {name: m.mean(values) for name, values in scores.items()}, hits, rows
 
 
 def _answers(engine: Engine, questions: list[GoldQuestion], timer: _Timer):
-    ask = getattr(engine, "ask", None)
-    if ask is None:
-        return None
     engine.retriever.queries.clear()
     contains, iou, cited, abstained, answerable, rows = {}, [], {}, [], [], []
     correct_abstention, corroborated, listed_right = {}, {}, []
     for q in questions:
-        result = timer.time("/ask", lambda: ask(q.question))
+        result = timer.time("/ask", lambda: engine.ask(q.question))
         a = result.answer
         abstained.append(a is None)
         answerable.append(q.answerable)
@@ -98,7 +101,7 @@ def _answers(engine: Engine, questions: list[GoldQuestion], timer: _Timer):
         if not q.answerable:
             continue
         contains[q.id] = a is not None and m.contains_answer(a.text, q.answer)
-        iou.append(m.span_iou((a.doc_id, a.start, a.end), q.evidence) if a else 0.0)
+        iou.append(m.span_iou((a.doc_id, a.start, a.end), q.spans) if a else 0.0)
         cited[q.id] = a is not None and a.doc_id in {s.doc_id for s in q.evidence}
         if a is None:
             continue
@@ -126,13 +129,10 @@ def _answers(engine: Engine, questions: list[GoldQuestion], timer: _Timer):
 
 
 def _citations(engine: Engine, quotes: list[GoldQuote], timer: _Timer):
-    cite = getattr(engine, "cite", None)
-    if cite is None:
-        return None
     correct, exact_offsets, rows = {}, {}, []
     by_kind: dict[str, list[float]] = defaultdict(list)
     for quote in quotes:
-        check = timer.time("/cite", lambda: cite(quote.text)).whole
+        check = timer.time("/cite", lambda: engine.cite(quote.text)).whole
         top = check.matches[0] if check.matches else None
         located_right = quote.expected == "not_found" or (
             top is not None and any(s.overlaps(top.doc_id, top.start, top.end) for s in quote.sources))
@@ -147,15 +147,6 @@ def _citations(engine: Engine, quotes: list[GoldQuote], timer: _Timer):
     values["cite.accuracy"] = m.mean([float(v) for v in correct.values()])
     values["cite.offsets_exact"] = m.mean([float(v) for v in exact_offsets.values()])
     return values, {"cite.correct": correct, "cite.offsets_exact": exact_offsets}, rows
-
-
-def _with_unavailable(metrics: dict[str, float | None]) -> dict[str, float | None]:
-    """Name the metrics of endpoints that do not exist yet, so the report says 'not available'."""
-    placeholders = ["answer.contains_gold", "answer.evidence_iou", "answer.cited_doc_correct",
-                    "answer.corroboration_recall", "answer.corroboration_precision",
-                    "abstention.precision", "abstention.recall", "abstention.false_abstention_rate",
-                    "cite.accuracy", "cite.offsets_exact"]
-    return {**{name: None for name in placeholders}, **metrics}
 
 
 class _Timer:

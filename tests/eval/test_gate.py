@@ -7,7 +7,6 @@ import pytest
 from eval import cli
 from eval.gate import compare, read_baseline, write_baseline
 from eval.runner import Report, run_eval
-from service.settings import get_settings
 
 
 @pytest.fixture(scope="module")
@@ -52,18 +51,14 @@ def test_a_drop_within_tolerance_passes(report, tmp_path):
     assert compare(report, baseline).passed
 
 
-def test_cli_exits_nonzero_against_a_better_baseline(settings, report, tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("RUNRI_DATA_DIR", str(settings.data_dir))
-    get_settings.cache_clear()
+def test_the_project_gold_set_runs_through_the_cli_and_fails_against_a_better_baseline(settings, report, tmp_path,
+                                                                                       capsys):
     path = tmp_path / "baseline.json"
     write_baseline(report, path)
     baseline = json.loads(path.read_text())
     baseline["metrics"]["retrieval.lexical.ndcg@10"] = 1.0
     path.write_text(json.dumps(baseline))
-    try:
-        assert cli.main(["--baseline", str(path), "--report", str(tmp_path / "r.json")]) == 1
-    finally:
-        get_settings.cache_clear()
+    assert cli.main(["--baseline", str(path), "--report", str(tmp_path / "r.json")], settings=settings) == 1
     out = capsys.readouterr().out
     assert "GATE FAILED" in out and "retrieval.lexical.ndcg@10" in out
     assert json.loads((tmp_path / "r.json").read_text())["metrics"]["retrieval.lexical.ndcg@10"] < 1.0
