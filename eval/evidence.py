@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from index.corpus import Document
-from service.normalize import Normalized, normalize
+from service.normalize import Normalized, is_word_char, normalize
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,14 +102,23 @@ class Locator:
         best = fuzz.partial_ratio_alignment(fold(quote), folded.text)
         message = f"quote {_short(quote)} is not in {doc_id}; copy it from the article"
         if best is not None and best.score >= 60 and best.dest_end > best.dest_start:
-            start, end = folded.original_span(best.dest_start, best.dest_end)
-            message += f" (closest there, {best.score:.0f}% alike: {_short(self.documents[doc_id].text[start:end])})"
+            text = self.documents[doc_id].text
+            start, end = _whole_words(text, *folded.original_span(best.dest_start, best.dest_end))
+            message += f" (closest there, {best.score:.0f}% alike: {_short(text[start:end])})"
         return message
 
     def _fold(self, doc_id: str) -> Normalized:
         if doc_id not in self._folded:
             self._folded[doc_id] = normalize(self.documents[doc_id].text)
         return self._folded[doc_id]
+
+
+def _whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    while start > 0 and is_word_char(text[start - 1]) and is_word_char(text[start]):
+        start -= 1
+    while end < len(text) and is_word_char(text[end - 1]) and is_word_char(text[end]):
+        end += 1
+    return start, end
 
 
 def _short(text: str, limit: int = 80) -> str:
