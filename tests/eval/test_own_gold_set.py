@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from eval.cli import main
-from service.indexing import build
+from service.index_lifecycle import build
 from service.settings import REPO_ROOT, Settings
 from tests.conftest import SEEDS
 
@@ -61,7 +61,7 @@ def test_baseline_then_worse_retrieval_fails_the_gate_naming_the_questions(newsr
     junit = newsroom / "eval.xml"
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "RUNRI_SEEDS_DIR": str(newsroom / "articles"),
            "RUNRI_DATA_DIR": str(newsroom / "data"), "RUNRI_CHUNK_SIZE": str(WORSE_CHUNK_SIZE)}
-    red = subprocess.run([sys.executable, "-m", "eval", "--questions", str(gold),
+    red = subprocess.run([sys.executable, "-m", "service.cli", "eval", "--questions", str(gold),
                           "--junit", str(junit)], env=env, capture_output=True, text=True, timeout=300)
     assert red.returncode == 1, red.stdout + red.stderr
 
