@@ -51,8 +51,12 @@ def test_baseline_then_worse_retrieval_fails_the_gate_naming_the_questions(newsr
     gold = newsroom / "gold" / "questions.jsonl"
     good = _settings(newsroom)
     build(good)
-    assert main(["--questions", str(gold), "--update-baseline"], settings=good) == 0
-    assert "gate passed" in capsys.readouterr().out
+    assert main(["--questions", str(gold), "--update-baseline", "--json"], settings=good) == 0
+    printed = capsys.readouterr()
+    assert "gate passed" in printed.err, "--json: the table goes to stderr"
+    assert json.loads(printed.out)["gate"] == {
+        "passed": True, "baseline": str(newsroom / "gold" / "baseline.json"), "failures": [],
+        "hit_to_miss": {}, "miss_to_hit": {}, "notes": []}
     baseline = json.loads((newsroom / "gold" / "baseline.json").read_text())
     assert baseline["settings"]["questions"] == 10 and baseline["settings"]["documents"] == 3
     assert not any(name.startswith("cite.") for name in baseline["metrics"]), "no quote cases, no cite metrics"
