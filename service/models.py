@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from enum import Enum
 
@@ -171,6 +172,24 @@ class NewDocument(BaseModel):
     url: str | None = Field(default=None, max_length=2000)
     text: str = Field(min_length=1, description="The article's full text (plain text or markdown).")
 
+    @field_validator("title", "publication", "author", "url")
+    @classmethod
+    def _one_clean_line(cls, value: str | None) -> str | None:
+        """Metadata is shown, logged and copied into citations: one line of visible text."""
+        if value is None:
+            return None
+        bad = next((c for c in value if _is_control(c)), None)
+        if bad is not None:
+            raise ValueError(f"must not contain control characters (found U+{ord(bad):04X} at {value.index(bad)})")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is not None and not value.lower().startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// address")
+        return value
+
     @field_validator("text")
     @classmethod
     def _has_words(cls, value: str) -> str:
@@ -179,6 +198,15 @@ class NewDocument(BaseModel):
         if "\x00" in value:
             raise ValueError("must not contain NUL characters")
         return value
+
+
+# Bidirectional overrides and isolates reorder what a reader sees (a title that displays reversed).
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _is_control(c: str) -> bool:
+    """C0/C1 controls (NUL, tab, newline, DEL, ...), line and paragraph separators, bidi controls."""
+    return unicodedata.category(c) in ("Cc", "Zl", "Zp") or c in _BIDI_CONTROLS
 
 
 class AddResult(BaseModel):

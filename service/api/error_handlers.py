@@ -89,6 +89,9 @@ def _allowed_methods(request: Request) -> list[str]:
 def _describe(error: dict) -> str:
     """'body.question: String should have at most 1000 characters' — the field, then what to fix."""
     if error.get("type") == "json_invalid":
-        return f"body: invalid JSON at character {error['loc'][-1]} ({error.get('ctx', {}).get('error', '')})"
+        position = error["loc"][-1] if error.get("loc") else None
+        if isinstance(position, int):
+            return f"body: invalid JSON at character {position} ({error.get('ctx', {}).get('error', '')})"
+        return f"body: {error.get('msg', 'invalid JSON')}"
     location = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path"))
     return f"{location or 'request'}: {error.get('msg', 'invalid value')}"

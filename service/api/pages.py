@@ -8,11 +8,12 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from service.api.deps import EngineDep
+from service.api.security import PAGE_CSP
 from service.web import STATIC_DIR
 
-# The browser itself refuses anything from another origin, so the page provably works offline.
-HEADERS = {"Content-Security-Policy": "default-src 'self'; img-src 'self' data:; base-uri 'none'; "
-                                      "form-action 'self'; frame-ancestors 'none'"}
+# The browser itself refuses anything from another origin, so the page provably works offline. Any
+# other HTML response (e.g. /static/index.html) gets the same policy from service/api/security.py.
+HEADERS = {"Content-Security-Policy": PAGE_CSP}
 
 router = APIRouter(include_in_schema=False)
 

@@ -135,3 +135,47 @@ def test_added_articles_survive_a_restart_and_a_full_rebuild(writer, scratch_set
     rebuilt, was_built = build(scratch_settings, force=True)
     assert was_built and rebuilt.documents[doc_id].text == ARTICLE
     assert Engine.open(scratch_settings).search("Quokkaville bakeries").passages[0].doc_id == doc_id
+
+
+@pytest.mark.parametrize("token", ["", "  "])
+def test_a_blank_token_keeps_writes_off_even_for_an_empty_bearer(scratch_settings, token):
+    from fastapi.testclient import TestClient
+
+    from service.api.app import create_app
+
+    blank = scratch_settings.model_copy(update={"api_token": token})
+    with TestClient(create_app(blank, Engine.open(blank))) as client:
+        for headers in ({}, {"Authorization": "Bearer "}, {"Authorization": f"Bearer {token}"}):
+            response = client.post("/documents", json=NEW, headers=headers)
+            assert response.status_code == 403, response.text
+            assert "RUNRI_API_TOKEN is unset or blank" in response.json()["message"]
+        assert client.delete("/documents/anything", headers={"Authorization": "Bearer "}).status_code == 403
+
+
+@pytest.mark.parametrize("field", ["title", "publication", "author", "url"])
+@pytest.mark.parametrize(("bad", "code"), [("\x00", "U+0000"), ("\n", "U+000A"), ("\x1b[31m", "U+001B"),
+                                           ("\x7f", "U+007F"), ("\u202e", "U+202E"), ("\u2028", "U+2028")])
+def test_control_characters_are_refused_in_every_metadata_field(writer, field, bad, code):
+    value = f"https://example.org/a{bad}b" if field == "url" else f"Quokka{bad}ville"
+    response = _add(writer, {**NEW, field: value})
+    assert response.status_code == 422, response.text
+    assert f"{field}: Value error, must not contain control characters (found {code}" in response.json()["message"]
+    files = {"file": ("notes.txt", ARTICLE.encode(), "text/plain")}
+    upload = writer.post("/documents", files=files, data={field: value}, headers=AUTH)
+    assert upload.status_code == 422 and code in upload.json()["message"]
+    assert len(writer.get("/documents").json()) == 5
+
+
+def test_a_url_must_be_a_web_address(writer):
+    response = _add(writer, {**NEW, "url": "javascript:alert(1)"})
+    assert response.status_code == 422 and "url: Value error, must be an http:// or https://" in response.text
+
+
+@pytest.mark.parametrize(("body", "position"), [(b'{"title": "x", "text": }', 23), (b'{"text": "a"', 12),
+                                                (b'\n\n{"text": "a",}', 15)])
+def test_broken_json_is_a_422_at_the_right_character(writer, body, position):
+    response = writer.post("/documents", content=body, headers={**AUTH, "content-type": "application/json"})
+    assert response.status_code == 422
+    assert f"body: invalid JSON at character {position} (" in response.json()["message"], response.text
+    elsewhere = writer.post("/ask", content=body, headers={"content-type": "application/json"})
+    assert f"character {position} (" in elsewhere.json()["message"]  # the same position as on other routes
