@@ -20,8 +20,15 @@ class IvfParams:
     nprobe: int = 8
 
 
+# How each vector is stored: float32 as given, float16 (half the memory, cosines move by ~1e-4), or
+# 8-bit scalar quantization (a quarter; recall cost measured in bench/scale.py, see README).
+STORAGE = {"float32": "Flat", "float16": "SQfp16", "sq8": "SQ8"}
+_QTYPE_STORAGE = {faiss.ScalarQuantizer.QT_fp16: "float16", faiss.ScalarQuantizer.QT_8bit: "sq8"}
+
+
 class DenseIndex:
-    """Exact search (IndexFlatIP) for small corpora; IVF above `approximate_threshold` vectors."""
+    """Exact search for small corpora; IVF above `approximate_threshold` vectors; either with rows
+    stored as float32, float16 or 8-bit codes (`STORAGE`)."""
 
     def __init__(self, index: faiss.Index) -> None:
         self._index = index
@@ -29,18 +36,28 @@ class DenseIndex:
             self._ivf.make_direct_map()  # lets rows() and matrix() find a row by id in the inverted lists
 
     @classmethod
-    def build(cls, vectors: np.ndarray, approximate_threshold: int, ivf: IvfParams = IvfParams()) -> DenseIndex:
+    def build(cls, vectors: np.ndarray, approximate_threshold: int, ivf: IvfParams = IvfParams(),
+              storage: str = "float32") -> DenseIndex:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         dimension = vectors.shape[1]
         if len(vectors) > approximate_threshold:
             nlist = max(1, int(ivf.nlist_per_sqrt_n * math.sqrt(len(vectors))))
-            index = faiss.index_factory(dimension, f"IVF{nlist},Flat", faiss.METRIC_INNER_PRODUCT)
-            index.train(vectors)
+            index = faiss.index_factory(dimension, f"IVF{nlist},{STORAGE[storage]}", faiss.METRIC_INNER_PRODUCT)
             index.nprobe = ivf.nprobe
-        else:
+        elif storage == "float32":
             index = faiss.IndexFlatIP(dimension)
+        else:
+            index = faiss.index_factory(dimension, STORAGE[storage], faiss.METRIC_INNER_PRODUCT)
+        if not index.is_trained:
+            index.train(vectors)
         index.add(vectors)
         return cls(index)
+
+    @property
+    def storage(self) -> str:
+        inner = self._ivf if self._ivf is not None else self._index
+        sq = getattr(faiss.downcast_index(inner), "sq", None)
+        return _QTYPE_STORAGE.get(sq.qtype, "float32") if sq is not None else "float32"
 
     @property
     def size(self) -> int:
@@ -96,7 +113,7 @@ class DenseIndex:
     def without_rows(self, keep: np.ndarray, approximate_threshold: int, ivf: IvfParams = IvfParams()
                      ) -> DenseIndex:
         """A new index of the kept rows, renumbered in order, from the stored vectors (no re-embedding)."""
-        return DenseIndex.build(self.matrix()[keep], approximate_threshold, ivf)
+        return DenseIndex.build(self.matrix()[keep], approximate_threshold, ivf, self.storage)
 
     def save(self, path: Path) -> None:
         faiss.write_index(self._index, str(path))

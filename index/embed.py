@@ -24,7 +24,7 @@ class SentenceTransformerEmbedder:
     """all-MiniLM-L6-v2 (or any sentence-transformers model directory), loaded from disk only."""
 
     def __init__(self, model_path: Path, batch_size: int = 32, threads: int = 1, precision: str = "float32",
-                 onnx_dir: Path | None = None) -> None:
+                 onnx_dir: Path | None = None, batch_threads: int | None = None) -> None:
         # Imported here: `import sentence_transformers` costs seconds, and commands like
         # `runri index status` must not pay it. Offline flags: the weights are local, never fetched.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -51,22 +51,24 @@ class SentenceTransformerEmbedder:
         self.runtime = "torch"
         self._onnx = None
         if onnx_dir is not None and precision == "float32":
-            self._onnx = _onnx_or_none(self._model, onnx_dir, threads)
+            self._onnx = _onnx_or_none(self._model, onnx_dir, threads, batch_threads)
             self.runtime = "onnxruntime" if self._onnx is not None else "torch"
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         if len(texts) <= self.batch_size:
-            return self._onnx.embed(texts) if self._onnx is not None else self._forward(texts)
-        vectors = self._model.encode(
-            texts,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+            return self._run(texts, batch=False)
+        # Many texts (a build): batches of similar length, so little of each batch is padding.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for start in range(0, len(texts), self.batch_size):
+            rows = order[start:start + self.batch_size]
+            vectors[rows] = self._run([texts[i] for i in rows], batch=True)
+        return vectors
+
+    def _run(self, texts: list[str], batch: bool) -> np.ndarray:
+        return self._onnx.embed(texts, batch) if self._onnx is not None else self._forward(texts)
 
 
     def _forward(self, texts: list[str]) -> np.ndarray:
@@ -81,7 +83,7 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(vectors.numpy(), dtype=np.float32)
 
 
-def _onnx_or_none(model, onnx_dir: Path, threads: int):
+def _onnx_or_none(model, onnx_dir: Path, threads: int, batch_threads: int | None = None):
     """ONNX Runtime when it can reproduce this model; otherwise torch, with the reason logged."""
     import logging
 
@@ -91,7 +93,7 @@ def _onnx_or_none(model, onnx_dir: Path, threads: int):
         logging.getLogger("runri.embed").info("model pipeline not supported by the ONNX runner; using torch")
         return None
     try:
-        return onnx_runtime.OnnxTransformer(model, onnx_dir, threads)
+        return onnx_runtime.OnnxTransformer(model, onnx_dir, threads, batch_threads)
     except Exception as exc:  # a missing or broken onnxruntime must not stop the service: torch still works
         logging.getLogger("runri.embed").warning("ONNX Runtime unavailable (%s); using torch", exc)
         return None
@@ -111,6 +113,6 @@ def _quantized(model):
 
 @lru_cache(maxsize=2)
 def load_embedder(model_path: Path, batch_size: int = 32, threads: int = 1, precision: str = "float32",
-                  onnx_dir: Path | None = None) -> SentenceTransformerEmbedder:
+                  onnx_dir: Path | None = None, batch_threads: int | None = None) -> SentenceTransformerEmbedder:
     """One model per process: the service, the CLI and the whole test session share it."""
-    return SentenceTransformerEmbedder(model_path, batch_size, threads, precision, onnx_dir)
+    return SentenceTransformerEmbedder(model_path, batch_size, threads, precision, onnx_dir, batch_threads)

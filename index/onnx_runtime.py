@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import uuid
 import warnings
 from pathlib import Path
@@ -31,26 +32,45 @@ def supports(model) -> bool:
 
 
 class OnnxTransformer:
-    def __init__(self, model, cache_dir: Path, threads: int = 1) -> None:
-        import onnxruntime as ort
+    """Two sessions over one exported file: queries run on `threads` (1: a short query is too small
+    to split), build batches on `batch_threads` (every core: a batch of 32 texts splits well)."""
 
+    def __init__(self, model, cache_dir: Path, threads: int = 1, batch_threads: int | None = None) -> None:
         self._model = model  # kept for its tokenizer (`preprocess`), so tokens match torch exactly
-        path = _exported(model, cache_dir)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self._path = _exported(model, cache_dir)
+        self._threads, self._batch_threads = threads, batch_threads or threads
+        self._session = _session(self._path, threads)
+        self._batch_session = None
+        self._lock = threading.Lock()
         self._inputs = [i.name for i in self._session.get_inputs()]
 
-    def embed(self, texts: list[str]) -> np.ndarray:
+    def embed(self, texts: list[str], batch: bool = False) -> np.ndarray:
         features = self._model.preprocess(texts)
         feeds = {name: features[name].numpy().astype(np.int64) for name in self._inputs}
-        hidden = self._session.run(None, feeds)[0]
+        hidden = (self._batches() if batch else self._session).run(None, feeds)[0]
         mask = feeds["attention_mask"][..., None].astype(np.float32)
         pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
         norms = np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
         return np.ascontiguousarray(pooled / norms, dtype=np.float32)
+
+
+    def _batches(self):
+        if self._batch_threads == self._threads:
+            return self._session
+        with self._lock:
+            if self._batch_session is None:
+                self._batch_session = _session(self._path, self._batch_threads)
+            return self._batch_session
+
+
+def _session(path: Path, threads: int):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 def _exported(model, cache_dir: Path) -> Path:

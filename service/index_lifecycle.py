@@ -9,11 +9,14 @@ from index.chunk import ChunkerSettings
 from index.corpus import Document, load_corpus
 from index.dense import IvfParams
 from index.embed import Embedder, load_embedder
+from index.embed_cache import CachedEmbedder, cache_folder
 from index.errors import CorpusError, IndexCorruptError, IndexMissingError, IndexStaleError
-from index.manifest import Manifest
+from index.manifest import Manifest, model_info
 from index.store import CorpusIndex, load_added, load_index, read_manifest, save_index
 from index.update import UpdateParams
 from service.settings import Settings
+
+EMBED_CACHE_DIR = "embed-cache"  # under DATA_DIR: build embeddings by text hash (index/embed_cache.py)
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ def embedder_for(settings: Settings) -> Embedder:
 
     faiss.omp_set_num_threads(settings.faiss_threads)  # one thread beats two for single queries
     return load_embedder(settings.resolved_model_path(), settings.embed_batch_size, settings.torch_threads,
-                         settings.model_precision, settings.onnx_dir)
+                         settings.model_precision, settings.onnx_dir, settings.build_threads)
 
 
 def milvus_config(settings: Settings):
@@ -100,10 +103,21 @@ def build(settings: Settings, force: bool = False, progress: bool = False,
         ivf=ivf_params(settings),
         precision=settings.model_precision,
         milvus=milvus_config(settings),
+        chunk_storage=settings.chunk_vector_storage,
+        sentence_storage=settings.sentence_vector_storage,
     )
-    index = build_index(corpus.documents, embedder or embedder_for(settings), settings.resolved_model_path(),
-                        params, progress, corpus.added_ids)
+    if settings.embed_cache:  # a rebuild embeds only the texts that changed, and loads no model if none did
+        model = model_info(settings.resolved_model_path(), settings.model_precision)
+        folder = cache_folder(settings.data_dir / EMBED_CACHE_DIR, model.config_sha256, settings.model_precision)
+        embedder = (CachedEmbedder(embedder, folder) if embedder is not None else
+                    CachedEmbedder(lambda: embedder_for(settings), folder, model.dimension, model.name))
+    else:
+        embedder = embedder or embedder_for(settings)
+    index = build_index(corpus.documents, embedder, settings.resolved_model_path(), params, progress,
+                        corpus.added_ids)
     save_index(index, settings.data_dir)
+    if isinstance(embedder, CachedEmbedder):
+        embedder.save()
     return index, True
 
 

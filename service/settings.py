@@ -52,6 +52,8 @@ class Settings(BaseSettings):
 
     # Embedding and dense index.
     embed_batch_size: int = Field(default=32, ge=1, le=4096)
+    embed_cache: bool = Field(default=True, description="Keep build embeddings by text hash in DATA_DIR/embed-cache, "
+                                                        "so a rebuild embeds only changed texts.")
     model_runtime: Literal["onnxruntime", "torch"] = Field(
         default="onnxruntime", description="Who runs the model for queries: ONNX Runtime gives the same vectors "
                                            "in half the time (falls back to torch if it cannot load).")
@@ -59,6 +61,8 @@ class Settings(BaseSettings):
         default="float32", description="int8: the model's Linear layers dynamically quantized (~2.5x faster on "
                                        "this CPU; the index is rebuilt with it; see README, Benchmarks).")
     torch_threads: int = Field(default=1, ge=1, le=256, description="Intra-op threads for the model (see index/embed.py).")
+    build_threads: int = Field(default_factory=lambda: len(os.sched_getaffinity(0)), ge=1, le=256,
+                               description="ONNX Runtime threads for build batches (default: every core).")
     faiss_threads: int = Field(default=1, ge=1, le=256, description="OpenMP threads for FAISS searches.")
     embed_lanes: int = Field(default=1, ge=1, le=64, description="Query forward passes run at once; queries arriving "
                                                           "meanwhile are batched (2 measured worse p99 here).")
@@ -66,6 +70,10 @@ class Settings(BaseSettings):
         default=50_000, ge=1, description="Above this many vectors the dense index is IVF, below it exact."
     )
     ivf_nlist_per_sqrt_n: float = Field(default=4.0, gt=0, le=1000, description="IVF lists: this x sqrt(vectors).")
+    chunk_vector_storage: Literal["float32", "float16", "sq8"] = Field(
+        default="float32", description="How chunk vectors are stored (FAISS backend; see README, Scale).")
+    sentence_vector_storage: Literal["float32", "float16", "sq8"] = Field(
+        default="float32", description="How sentence vectors are stored (FAISS backend; see README, Scale).")
     ivf_nprobe: int = Field(default=8, ge=1, le=1_000_000, description="IVF lists searched per query (see README, Scale).")
 
     # Where vectors and BM25 live (see README, "Backends").

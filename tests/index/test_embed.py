@@ -17,3 +17,13 @@ def test_the_direct_forward_pass_matches_encode(engine):
 def test_queries_run_on_onnx_runtime_by_default(engine, settings):
     assert settings.model_runtime == "onnxruntime" and engine.embedder.runtime == "onnxruntime"
     assert list(settings.onnx_cache_dir.glob("transformer-*.onnx"))
+
+
+def test_build_batches_run_on_onnx_and_match_encode(engine):
+    """Many texts (a build) go through ONNX Runtime in length-sorted batches, in the input's order."""
+    model = engine.embedder
+    texts = [f"Sentence {i} about {'Japan ' * (i % 7)}and migration." for i in range(80)] + ["潤日"]
+    expected = model._model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    got = model.embed(texts)
+    assert len(texts) > model.batch_size and got.shape == (len(texts), model.dimension)
+    assert np.allclose(got, expected, atol=1e-5)
