@@ -129,7 +129,8 @@ def ivf_bytes(index: faiss.IndexIVFFlat) -> int:
 
 
 def bench_dense(x: np.ndarray, queries: np.ndarray, n_questions: int, k: int, build_threads: int,
-                hnsw_m: int, ef_construction: int, efs: list[int], nprobes: list[int], skip: set[str]) -> dict:
+                hnsw_m: int, ef_construction: int, efs: list[int], nprobes: list[int], skip: set[str],
+                storages: list[str] = ()) -> dict:
     n, d = x.shape
     out: dict = {}
 
@@ -196,9 +197,38 @@ def bench_dense(x: np.ndarray, queries: np.ndarray, n_questions: int, k: int, bu
                       "index_mb": round(ivf_bytes(ivf) / 2 ** 20, 1), "rss_growth_mb": round(rss_mb() - rss0, 1),
                       "points": points}
         print(f"    ivf    build {build_s:6.1f} s (train {train_s:.1f} s)", flush=True)
+        for storage in storages:
+            out[f"ivf_{storage}"] = bench_compact_ivf(x, queries, truth, n_questions, k, ivf, storage, nprobes)
         del ivf, quantizer, sample
         gc.collect()
     return out
+
+
+def bench_compact_ivf(x: np.ndarray, queries: np.ndarray, truth: np.ndarray, n_questions: int, k: int,
+                      trained: faiss.IndexIVFFlat, storage: str, nprobes: list[int]) -> dict:
+    """The same IVF lists (the trained coarse quantizer is reused) with compact codes: the recall
+    cost of float16 or 8-bit scalar-quantized rows (index/dense.py STORAGE)."""
+    from index.dense import STORAGE
+
+    n, d = x.shape
+    code = {"float16": faiss.ScalarQuantizer.QT_fp16, "sq8": faiss.ScalarQuantizer.QT_8bit}[storage]
+    t = time.perf_counter()
+    index = faiss.IndexIVFScalarQuantizer(trained.quantizer, d, trained.nlist, code, faiss.METRIC_INNER_PRODUCT)
+    index.train(x[: min(n, 200_000)])  # the quantizer is trained already; this fits the codes' ranges
+    index.add(x)
+    build_s = time.perf_counter() - t
+    points = []
+    for nprobe in [p for p in nprobes if p <= trained.nlist]:
+        index.nprobe = nprobe
+        latency, ids = search_one_by_one(index, queries, k)
+        points.append(point(latency, ids, truth, k, n_questions, nprobe=nprobe))
+        print(f"    ivf {storage:<7} nprobe {nprobe:<4} p50 {latency['p50']:.3f} ms  recall@10 "
+              f"{points[-1]['recall@10']:.3f}", flush=True)
+    bytes_per_row = index.code_size + 8
+    result = {"storage": storage, "factory": f"IVF{trained.nlist},{STORAGE[storage]}", "build_s": round(build_s, 2),
+              "index_mb": round((n * bytes_per_row + trained.nlist * d * 4) / 2 ** 20, 1), "points": points}
+    del index
+    return result
 
 
 def bench_bm25(n: int, sentences: list[str], queries: list[str], pool: int, rng: np.random.Generator) -> dict:
@@ -261,7 +291,8 @@ def best_point(points: list[dict], recall: float = TARGET_RECALL) -> dict | None
 def run(sizes: list[int], noise: float = 0.6, n_queries: int = 300, k: int | None = None,
         efs: list[int] = (32, 64, 128, 256, 512), nprobes: list[int] = (1, 4, 8, 16, 32, 64, 128),
         build_threads: int | None = None, bm25_max: int = 1_000_000, skip: set[str] = frozenset(),
-        seed: int = 0, out: Path = DEFAULT_OUT, hnsw_m: int = 32, ef_construction: int = 80) -> dict:
+        seed: int = 0, out: Path = DEFAULT_OUT, hnsw_m: int = 32, ef_construction: int = 80,
+        storages: list[str] = ("float16", "sq8")) -> dict:
     real, sentences, settings = real_vectors_and_texts()
     sentences_per_chunk = len(sentences) / (len(real) - len(sentences))
     k = k or settings.candidate_pool
@@ -289,7 +320,7 @@ def run(sizes: list[int], noise: float = 0.6, n_queries: int = 300, k: int | Non
                                        "synthetic_pair_cosine": pair_cosines(x, stats_rng)}}
         if "dense" not in skip:
             entry["dense"] = bench_dense(x, queries, len(q_vectors), k, build_threads, hnsw_m,
-                                         ef_construction, list(efs), list(nprobes), skip)
+                                         ef_construction, list(efs), list(nprobes), skip, list(storages))
         del x
         gc.collect()
         if "bm25" not in skip:
@@ -311,7 +342,7 @@ def verdict(entry: dict) -> dict:
     """Which dense configuration meets p50 <= 10 ms at recall@10 >= 0.95, and the service's default."""
     v: dict = {}
     dense = entry.get("dense", {})
-    for kind in ("exact", "hnsw", "ivf"):
+    for kind in ("exact", "hnsw", "ivf", "ivf_float16", "ivf_sq8"):
         if kind in dense:
             best = best_point(dense[kind]["points"])
             v[kind] = (None if best is None else
@@ -360,7 +391,7 @@ def table(result: dict) -> str:
     rows = []
     for n, e in sorted(result["sizes"].items(), key=lambda kv: int(kv[0])):
         dense = e.get("dense", {})
-        for kind in ("exact", "hnsw", "ivf"):
+        for kind in ("exact", "hnsw", "ivf", "ivf_float16", "ivf_sq8"):
             if kind not in dense:
                 continue
             info = dense[kind]
@@ -396,10 +427,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip", default="", help="comma list of hnsw, ivf, bm25")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--storage", default="float16,sq8", help="compact IVF codes to compare (float16, sq8)")
     args = parser.parse_args(argv)
     result = run(args.sizes, args.noise, args.queries, args.k, args.ef, args.nprobe, args.build_threads,
                  args.bm25_max, {s.strip() for s in args.skip.split(",") if s.strip()}, args.seed, args.out,
-                 args.hnsw_m, args.ef_construction)
+                 args.hnsw_m, args.ef_construction, [s for s in args.storage.split(",") if s.strip()])
     print(table(result))
     return 0
 

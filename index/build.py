@@ -26,8 +26,8 @@ class BuildParams:
     ivf: IvfParams = IvfParams()
     precision: str = "float32"
     milvus: object | None = None  # an index.milvus.MilvusConfig: build into Milvus instead of FAISS
-    chunk_storage: str = "float32"  # see index.dense.STORAGE
-    sentence_storage: str = "float32"
+    chunk_storage: str = "auto"  # see index.dense.STORAGE
+    sentence_storage: str = "auto"
 
     @property
     def backend(self) -> str:

@@ -40,6 +40,8 @@ class DenseIndex:
               storage: str = "float32") -> DenseIndex:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         dimension = vectors.shape[1]
+        if storage == "auto":  # exact float32 while small; 8-bit codes once IVF is needed (README, Scale)
+            storage = "sq8" if len(vectors) > approximate_threshold else "float32"
         if len(vectors) > approximate_threshold:
             nlist = max(1, int(ivf.nlist_per_sqrt_n * math.sqrt(len(vectors))))
             index = faiss.index_factory(dimension, f"IVF{nlist},{STORAGE[storage]}", faiss.METRIC_INNER_PRODUCT)

@@ -70,10 +70,11 @@ class Settings(BaseSettings):
         default=50_000, ge=1, description="Above this many vectors the dense index is IVF, below it exact."
     )
     ivf_nlist_per_sqrt_n: float = Field(default=4.0, gt=0, le=1000, description="IVF lists: this x sqrt(vectors).")
-    chunk_vector_storage: Literal["float32", "float16", "sq8"] = Field(
-        default="float32", description="How chunk vectors are stored (FAISS backend; see README, Scale).")
-    sentence_vector_storage: Literal["float32", "float16", "sq8"] = Field(
-        default="float32", description="How sentence vectors are stored (FAISS backend; see README, Scale).")
+    chunk_vector_storage: Literal["auto", "float32", "float16", "sq8"] = Field(
+        default="auto", description="How chunk vectors are stored (FAISS backend); auto: float32 up to the "
+                                    "approximate threshold, 8-bit codes above it (see README, Scale).")
+    sentence_vector_storage: Literal["auto", "float32", "float16", "sq8"] = Field(
+        default="auto", description="How sentence vectors are stored (FAISS backend), as chunk_vector_storage.")
     ivf_nprobe: int = Field(default=8, ge=1, le=1_000_000, description="IVF lists searched per query (see README, Scale).")
 
     # Where vectors and BM25 live (see README, "Backends").

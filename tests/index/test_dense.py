@@ -23,3 +23,18 @@ def test_ivf_above_the_threshold_finds_what_exact_search_finds(engine, tmp_path)
     grown = ivf.with_added(vectors[:3])
     assert grown.kind == "ivf" and grown.size == len(vectors) + 3 and ivf.size == len(vectors)
     assert np.allclose(grown.matrix()[-3:], vectors[:3])
+
+
+def test_auto_storage_is_exact_while_small_and_8_bit_codes_once_ivf(engine, tmp_path):
+    vectors = engine.index.chunk_vectors.matrix()
+    small = DenseIndex.build(vectors, approximate_threshold=len(vectors), storage="auto")
+    large = DenseIndex.build(vectors, approximate_threshold=10, ivf=IvfParams(1.0, 12), storage="auto")
+    assert (small.kind, small.storage, large.kind, large.storage) == ("flat", "float32", "ivf", "sq8")
+    assert np.array_equal(small.matrix(), vectors)
+    assert np.abs(large.rows([0, 5]) - vectors[[0, 5]]).max() < 0.01  # 8-bit codes: rows move a little
+    half = DenseIndex.build(vectors, approximate_threshold=len(vectors), storage="float16")
+    query = engine.embedder.embed(["How many Chinese live in Japan?"])[0]
+    assert list(half.search(query, 5)[1]) == list(small.search(query, 5)[1])
+    large.save(tmp_path / "sq8.faiss")
+    kept = DenseIndex.load(tmp_path / "sq8.faiss").without_rows(np.arange(len(vectors)) != 0, 10, IvfParams(1.0, 12))
+    assert (kept.storage, kept.size) == ("sq8", len(vectors) - 1)
