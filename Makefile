@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install serve index test eval ablation calibrate-cite bench bench-scale bench-beir clean
+.PHONY: install serve index test eval ablation calibrate-cite bench bench-scale bench-milvus bench-build bench-beir clean
 
 install: $(STAMP)
 
@@ -65,6 +65,15 @@ bench: index
 SIZES ?= 1000000
 bench-scale: index
 	$(BIN)/python -m bench.scale --sizes $(SIZES)
+
+# Milvus Lite beside FAISS + bm25s on the same synthetic chunks (ingest, dense/BM25/hybrid p50/p99, recall@10).
+MILVUS_SIZES ?= 100000
+bench-milvus: index
+	$(BIN)/python -m bench.milvus_scale --sizes $(MILVUS_SIZES)
+
+# Build throughput on the SQuAD 1.1 dev articles (../shared/bench-data); BUILD_ARGS='--code /path/to/old/checkout'.
+bench-build: $(STAMP)
+	$(BIN)/python -m bench.build_throughput $(BUILD_ARGS)
 
 # BEIR SciFact through our own BM25 / MiniLM+FAISS / RRF stack; data read from ../shared/bench-data/scifact.
 bench-beir: $(STAMP)

@@ -29,11 +29,12 @@ from service.settings import REPO_ROOT
 SQUAD = REPO_ROOT.parent / "shared" / "bench-data" / "squad" / "v1.1" / "corpus.jsonl"
 
 
-def write_seeds(corpus: Path, folder: Path) -> int:
-    """One .txt per article (id = its SQuAD id); returns the bytes of text written."""
+def write_seeds(corpus: Path, folder: Path, limit: int | None = None) -> int:
+    """One .txt per article (id = its SQuAD id), the first `limit` of them; returns the bytes written."""
     folder.mkdir(parents=True, exist_ok=True)
     total = 0
-    for line in corpus.read_text(encoding="utf-8").splitlines():
+    lines = [line for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for line in lines[:limit]:
         if line.strip():
             row = json.loads(line)
             data = row["text"].encode("utf-8")
@@ -66,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--code", type=Path, default=REPO_ROOT, help="checkout whose CLI builds (default: this one)")
     parser.add_argument("--corpus", type=Path, default=SQUAD)
     parser.add_argument("--runs", default="cold,warm,one_edited")
+    parser.add_argument("--articles", type=int, help="only the first N articles (default: all)")
     parser.add_argument("--env", action="append", default=[], help="extra KEY=VALUE for the build")
     parser.add_argument("--out", type=Path, default=RESULTS / "build-throughput.json")
     args = parser.parse_args(argv)
@@ -73,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = [r.strip() for r in args.runs.split(",") if r.strip()]
     with tempfile.TemporaryDirectory(prefix="runri-build-") as tmp:
         seeds, data = Path(tmp) / "seeds", Path(tmp) / "data"
-        size = write_seeds(args.corpus, seeds)
+        size = write_seeds(args.corpus, seeds, args.articles)
         result: dict = {"code": str(args.code), "corpus": str(args.corpus), "articles": len(list(seeds.glob("*.txt"))),
                         "text_bytes": size, "env": extra, "loadavg_at_start":
                         [float(v) for v in Path("/proc/loadavg").read_text().split()[:3]], "runs": {}}
