@@ -87,8 +87,7 @@ def _passage_count(value: str) -> int:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
-
+    from service.api import server
     from service.api.app import create_app
     from service.index_lifecycle import index_status
 
@@ -99,7 +98,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     host, port = args.host or settings.host, args.port or settings.port
     print(f"serving on http://{host}:{port} (OpenAPI at /docs)", file=sys.stderr)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    server.run(create_app(settings), settings, host, port)
     return 0
 
 

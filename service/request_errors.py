@@ -33,3 +33,11 @@ class WritesDisabledError(RunriError):
 
 class UnsupportedMediaTypeError(RunriError):
     """A request body in a format the endpoint does not read."""
+
+
+class ServiceBusyError(RunriError):
+    """Every worker for this kind of request is busy and its queue is full: retry later."""
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

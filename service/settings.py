@@ -118,6 +118,19 @@ class Settings(BaseSettings):
     max_document_bytes: int = Field(default=2_000_000, ge=1, le=100_000_000, description="Body limit of POST /documents.")
     max_body_bytes: int = Field(default=65_536, ge=1, le=10_000_000, description="Body limit of every other endpoint.")
 
+    # Bounded cost per request (see README, "Limits").
+    cpu_workers: int = Field(default=CORES, ge=1, le=256,
+                             description="Threads for CPU-heavy requests (/cite); default: the usable cores.")
+    cpu_queue: int = Field(default=16, ge=0, le=10_000,
+                           description="CPU-heavy requests that may wait for a thread; more get 503 + Retry-After.")
+    max_connections: int = Field(default=256, ge=1, le=100_000,
+                                 description="Open connections and requests in progress; beyond: 503.")
+    header_timeout_s: float = Field(default=10.0, gt=0, le=600,
+                                    description="A request head must arrive within this; else 408 and close.")
+    body_timeout_s: float = Field(default=60.0, gt=0, le=3600,
+                                  description="A request body must arrive within this; else 408.")
+    keep_alive_timeout_s: int = Field(default=5, ge=1, le=600, description="Idle keep-alive connections close.")
+
     @field_validator("api_token")
     @classmethod
     def _usable_token(cls, value: SecretStr | None) -> SecretStr | None:

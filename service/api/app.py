@@ -15,6 +15,7 @@ from service.api.limits import BodyLimit
 from service.api.pages import install_pages
 from service.api.routes import router
 from service.api.security import SecurityHeaders, redact_access_log
+from service.api.workers import WorkPool
 from service.engine import Engine
 from service.ingest import Ingestor
 from service.settings import Settings, get_settings
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         yield
         if loader is not None and not loader.done():
             loader.cancel()
+        app.state.cpu_pool.close()
 
     app = _App(
         title="runri-qa",
@@ -44,6 +46,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.load_error = None
     app.state.settings = settings
+    app.state.cpu_pool = WorkPool(settings.cpu_workers, settings.cpu_queue)
     app.state.ingestor = Ingestor(settings, current=lambda: app.state.engine,
                                   publish=lambda fresh: setattr(app.state, "engine", fresh))
     app.add_middleware(BodyLimit, settings=settings)

@@ -10,6 +10,7 @@ import hmac
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from service.api.workers import WorkPool
 from service.engine import Engine
 from service.ingest import Ingestor
 from service.models import Filters
@@ -43,6 +44,10 @@ def get_ingestor(request: Request, engine: Annotated[Engine, Depends(get_engine)
     return request.app.state.ingestor
 
 
+def get_cpu_pool(request: Request) -> WorkPool:
+    return request.app.state.cpu_pool
+
+
 def search_filters(
     doc_id: Annotated[list[str] | None, Query(description="Only these document ids (repeatable).")] = None,
     publication: Annotated[str | None, Query(description="Only this publication.")] = None,
@@ -56,3 +61,4 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 IngestorDep = Annotated[Ingestor, Depends(get_ingestor)]
 WriteAccess = Depends(require_write_access)
 FiltersDep = Annotated[Filters, Depends(search_filters)]
+CpuPoolDep = Annotated[WorkPool, Depends(get_cpu_pool)]

@@ -25,6 +25,7 @@ STATUS = {
     request_errors.WritesDisabledError: (403, "writes_disabled"),
     request_errors.UnsupportedMediaTypeError: (415, "unsupported_media_type"),
     request_errors.NotReadyError: (503, "not_ready"),
+    request_errors.ServiceBusyError: (503, "busy"),
     index_errors.IndexMissingError: (503, "index_missing"),
     index_errors.IndexStaleError: (503, "index_stale"),
     index_errors.IndexCorruptError: (503, "index_corrupt"),
@@ -44,6 +45,8 @@ def install_error_handlers(app: FastAPI) -> None:
         response = error_response(status, code, exc.message)
         if status == 401:
             response.headers["WWW-Authenticate"] = "Bearer"
+        if isinstance(exc, request_errors.ServiceBusyError):
+            response.headers["Retry-After"] = str(exc.retry_after)
         return response
 
     @app.exception_handler(RequestValidationError)

@@ -1,11 +1,15 @@
-"""Request body limits, enforced before any parsing: a 2 MB article, 64 KB for everything else.
+"""Request body limits, enforced before any parsing: a 2 MB article, 64 KB for everything else, and
+RUNRI_BODY_TIMEOUT_S for the whole body to arrive.
 
-Pure ASGI middleware: it reads the body up to the limit and answers 413 itself once it is exceeded,
-so an oversized or endless upload never reaches a route or fills memory."""
+Pure ASGI middleware: it reads the body up to the limit and answers 413 itself once it is exceeded
+(408 once the time is up), so an oversized, endless or trickled upload never reaches a route, fills
+memory or holds a connection for ever."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 
 from service.settings import Settings
 
@@ -32,8 +36,13 @@ class BodyLimit:
             await _too_large(send, scope, limit)
             return
         chunks, size, more = [], 0, True
+        deadline = time.monotonic() + self.settings.body_timeout_s
         while more:
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
+            except asyncio.TimeoutError:
+                await _too_slow(send, self.settings.body_timeout_s)
+                return
             if message["type"] == "http.disconnect":
                 return
             chunks.append(message.get("body", b""))
@@ -58,7 +67,17 @@ class BodyLimit:
 async def _too_large(send, scope, limit: int) -> None:
     message = (f"request body over {limit:,} bytes, the limit of {scope['method']} {scope['path']}; "
                "send less (RUNRI_MAX_DOCUMENT_BYTES / RUNRI_MAX_BODY_BYTES set the limits)")
-    body = json.dumps({"error": "payload_too_large", "message": message}).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await _refuse(send, 413, "payload_too_large", message)
+
+
+async def _too_slow(send, seconds: float) -> None:
+    message = f"request body not received within {seconds:g} s (RUNRI_BODY_TIMEOUT_S); send it faster"
+    await _refuse(send, 408, "request_timeout", message, close=True)
+
+
+async def _refuse(send, status: int, code: str, message: str, close: bool = False) -> None:
+    body = json.dumps({"error": code, "message": message}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status,
+                "headers": headers + ([(b"connection", b"close")] if close else [])})
     await send({"type": "http.response.body", "body": body})

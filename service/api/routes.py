@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from service.api.deps import EngineDep, FiltersDep, IngestorDep, WriteAccess
+from service.api.deps import CpuPoolDep, EngineDep, FiltersDep, IngestorDep, WriteAccess
 from service.api.schemas import AskRequest, CiteRequest, DocumentFull, DocumentSummary, Excerpt, Health, Ready
 from service.api.upload import OPENAPI_BODY, read_new_document
 from service.models import (DOC_ID_PATTERN, MAX_K, AddResult, AskResult, CiteResult, RemoveResult, RetrievalMode,
@@ -106,12 +106,13 @@ def ask(request: AskRequest, engine: EngineDep) -> AskResult:
 
 
 @router.post("/cite", response_model=CiteResult, tags=["cite"],
-             responses={422: {"description": "Empty, over-long or non-string text"}})
-def cite(request: CiteRequest, engine: EngineDep) -> CiteResult:
+             responses={422: {"description": "Empty, over-long or non-string text"},
+                        503: {"description": "Busy: every CPU worker and its queue taken (see Retry-After)"}})
+async def cite(request: CiteRequest, engine: EngineDep, pool: CpuPoolDep) -> CiteResult:
     """Where a pasted quote or claim comes from: `exact`, `near` (altered, with a word diff),
     `paraphrase` or `not_found`, with every occurrence at the article's own offsets; checked whole and,
     when it holds several sentences, sentence by sentence."""
-    return engine.cite(request.text)
+    return await pool.run(engine.cite, request.text)
 
 
 def _not_blank(value: str, field: str) -> str:
