@@ -27,3 +27,11 @@ class IndexStaleError(RunriError):
 
 class IndexCorruptError(RunriError):
     """The index directory is unreadable or inconsistent with its manifest."""
+
+
+class DiskFullError(RunriError):
+    """A write found no space left where the index lives; nothing was changed and nothing is left behind."""
+
+    def __init__(self, message: str, needed_bytes: int) -> None:
+        super().__init__(message)
+        self.needed_bytes = needed_bytes

@@ -6,7 +6,9 @@ the link is swapped with one atomic rename, so a crash leaves the old index or t
 
 from __future__ import annotations
 
+import errno
 import json
+import math
 import os
 import shutil
 import uuid
@@ -17,7 +19,7 @@ from pathlib import Path
 from index.backend import FaissBackend, SearchBackend
 from index.chunk import Chunk
 from index.corpus import Document, load_corpus, write_corpus
-from index.errors import IndexCorruptError, IndexMissingError, IndexStaleError
+from index.errors import DiskFullError, IndexCorruptError, IndexMissingError, IndexStaleError
 from index.manifest import Fingerprint, Manifest
 from index.sentences import Sentence
 
@@ -80,10 +82,28 @@ class CorpusIndex:
 
 
 def save_index(index: CorpusIndex, data_dir: Path) -> Path:
-    """Write `index` into a fresh directory under `data_dir` and atomically make it the current one."""
+    """Write `index` into a fresh directory under `data_dir` and atomically make it the current one.
+    A failed write (a full disk: DiskFullError) removes its temporary build at once and leaves the
+    current index as it was."""
     data_dir.mkdir(parents=True, exist_ok=True)
     build_dir = data_dir / f"index-{uuid.uuid4().hex[:12]}"
     tmp_dir = data_dir / f".{build_dir.name}.tmp"
+    try:
+        return _save(index, data_dir, build_dir, tmp_dir)
+    except BaseException as exc:
+        full = _is_disk_full(exc, data_dir)
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        if current_build_name(data_dir) != build_dir.name:
+            shutil.rmtree(build_dir, ignore_errors=True)
+        if full and current_build_name(data_dir) != build_dir.name:  # else it was published after all
+            needed = estimated_bytes(index)
+            raise DiskFullError(f"no space left in RUNRI_DATA_DIR ({data_dir}; needs about "
+                                f"{math.ceil(needed / 1_000_000)} MB free); nothing was changed: free some space "
+                                "and send the write again", needed) from exc
+        raise
+
+
+def _save(index: CorpusIndex, data_dir: Path, build_dir: Path, tmp_dir: Path) -> Path:
     tmp_dir.mkdir()
     _write_jsonl(tmp_dir / CHUNKS, ({"id": c.id, "doc_id": c.doc_id, "start": c.start, "end": c.end,
                                      "text": c.text} for c in index.chunks))
@@ -100,6 +120,47 @@ def save_index(index: CorpusIndex, data_dir: Path) -> Path:
     _remove_old_builds(data_dir, keep=build_dir)
     index.build_name = build_dir.name
     return build_dir
+
+
+def estimated_bytes(index: CorpusIndex) -> int:
+    """About what a build of `index` takes on disk (float32 vectors, the JSONL rows, BM25, added texts)."""
+    chunk_text = sum(len(c.text.encode("utf-8")) for c in index.chunks)
+    vectors = (len(index.chunks) + len(index.sentences)) * 4 * index.manifest.fingerprint.model.dimension
+    added = sum(len(index.documents[d].text.encode("utf-8")) + 300 for d in index.added_ids)
+    return chunk_text + 100 * len(index.chunks) + 75 * len(index.sentences) + vectors + int(1.4 * chunk_text) + added
+
+
+def remove_stale_builds(data_dir: Path) -> list[str]:
+    """Remove what a crashed or failed write left (temporary builds, builds that are not current, link
+    files). The caller holds the write lock, so no live writer's files are touched."""
+    current = current_build_name(data_dir)
+    if not data_dir.is_dir() or current is None:
+        return []
+    removed = []
+    for path in data_dir.iterdir():
+        stale_build = path.name.startswith("index-") and path.name != current and path.is_dir()
+        stale_tmp = path.name.startswith(".index-") and path.name.endswith(".tmp")
+        stale_link = path.name.startswith(f".{CURRENT}.") and path.name.endswith(".link")
+        if path.is_symlink() and stale_link:
+            path.unlink(missing_ok=True)
+        elif (stale_build or stale_tmp) and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            continue
+        removed.append(path.name)
+    return removed
+
+
+def _is_disk_full(exc: BaseException, data_dir: Path) -> bool:
+    """ENOSPC / EDQUOT anywhere in the chain; FAISS reports it as a RuntimeError naming strerror."""
+    seen = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if any(text in str(seen) for text in (os.strerror(errno.ENOSPC), os.strerror(errno.EDQUOT))):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def current_build_name(data_dir: Path) -> str | None:

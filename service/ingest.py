@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from index.corpus import Document, sha256_text
-from index.store import current_build_name, save_index
+from index.store import current_build_name, remove_stale_builds, save_index
 from index.update import add_document, remove_document
 from service.engine import Engine
 from service.index_lifecycle import open_index, update_params
@@ -61,6 +61,22 @@ class Ingestor:
             save_index(index, self.settings.data_dir)
             self._swap(index, engine)
             return RemoveResult(id=doc_id, removed_chunks=chunks, message=f"removed {doc_id} from both indexes")
+
+    def remove_stale_builds(self) -> list[str]:
+        """At start-up: remove what crashed or failed writes left behind (temporary builds fill a disk).
+        Under the write lock, so a CLI writer's build in progress is never touched; skipped while one runs."""
+        data_dir = self.settings.data_dir
+        if not data_dir.is_dir():
+            return []
+        with self._lock, (data_dir / LOCK_FILE).open("a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return []
+            try:
+                return remove_stale_builds(data_dir)
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     @contextmanager
     def _writing(self) -> Iterator[Engine]:

@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        await _clean_up(app)
         loader = None
         if app.state.engine is None:
             loader = asyncio.create_task(_load(app, settings))
@@ -61,6 +62,17 @@ class _App(FastAPI):
     def build_middleware_stack(self):
         """Security headers outside everything, Starlette's 500 handler included, so every response has them."""
         return SecurityHeaders(super().build_middleware_stack())
+
+
+async def _clean_up(app: FastAPI) -> None:
+    """Temporary builds a crash or a full disk left behind would keep the disk full: remove them."""
+    try:
+        removed = await asyncio.to_thread(app.state.ingestor.remove_stale_builds)
+    except OSError as exc:  # a read-only data dir: nothing to clean, and reads still work
+        log.warning("could not look for stale builds: %s", exc)
+        return
+    if removed:
+        log.info("removed stale builds left by an earlier write: %s", ", ".join(removed))
 
 
 async def _load(app: FastAPI, settings: Settings) -> None:

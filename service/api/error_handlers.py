@@ -30,6 +30,7 @@ STATUS = {
     index_errors.IndexStaleError: (503, "index_stale"),
     index_errors.IndexCorruptError: (503, "index_corrupt"),
     index_errors.CorpusError: (503, "corpus_invalid"),
+    index_errors.DiskFullError: (507, "insufficient_storage"),
 }
 
 
