@@ -155,6 +155,18 @@ class Settings(BaseSettings):
                                  ) from None
         return value
 
+    @field_validator("milvus_uri")
+    @classmethod
+    def _milvus_uri(cls, value: str | None) -> str | None:
+        """A Milvus Lite file path, or a server address with a scheme pymilvus understands."""
+        if value is None:
+            return None
+        scheme, sep, rest = value.partition("://")
+        if not value.strip() or (sep and (scheme not in ("http", "https", "tcp", "grpc") or not rest)):
+            raise ValueError("must be a Milvus Lite file path (e.g. data/milvus.db) or a server address such as "
+                             "http://localhost:19530")
+        return value
+
     @field_validator("data_dir", "seeds_dir", "onnx_cache_dir")
     @classmethod
     def _folder_or_absent(cls, value: Path) -> Path:

@@ -45,6 +45,9 @@ def test_a_token_read_from_a_file_loses_its_newline(environ):
     ({"RUNRI_HOST": "my host"}, ["RUNRI_HOST='my host': must be an IP address or a host name"]),
     ({"RUNRI_DATA_DIR": __file__}, ["RUNRI_DATA_DIR=", "is a file; give a folder"]),
     ({"RUNRI_MODEL_PATH": "/no/such/model"}, ["RUNRI_MODEL_PATH='/no/such/model': /no/such/model is not a folder"]),
+    ({"RUNRI_BACKEND": "chroma"}, ["RUNRI_BACKEND='chroma': Input should be 'faiss' or 'milvus'"]),
+    ({"RUNRI_MILVUS_URI": "ftp://milvus"}, ["RUNRI_MILVUS_URI='ftp://milvus': must be a Milvus Lite file path"]),
+    ({"RUNRI_SENTENCE_VECTOR_STORAGE": "pq"}, ["RUNRI_SENTENCE_VECTOR_STORAGE='pq'"]),
     ({"RUNRI_API_TOKN": "s3cret"}, ["RUNRI_API_TOKN is not a setting (did you mean RUNRI_API_TOKEN?)"]),
     ({"RUNRI_EMBED_BATCH_SIZE": "0", "RUNRI_DEFAULT_K": "900"},
      ["RUNRI_EMBED_BATCH_SIZE='0'", "RUNRI_DEFAULT_K='900'"]),  # every problem at once
