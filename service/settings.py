@@ -61,8 +61,9 @@ class Settings(BaseSettings):
         default="float32", description="int8: the model's Linear layers dynamically quantized (~2.5x faster on "
                                        "this CPU; the index is rebuilt with it; see README, Benchmarks).")
     torch_threads: int = Field(default=1, ge=1, le=256, description="Intra-op threads for the model (see index/embed.py).")
-    build_threads: int = Field(default_factory=lambda: len(os.sched_getaffinity(0)), ge=1, le=256,
-                               description="ONNX Runtime threads for build batches (default: every core).")
+    build_threads: int = Field(default=1, ge=1, le=256,
+                               description="ONNX Runtime threads for build batches. 1 measured best on the shared "
+                                           "2-core machine; raise it on a dedicated one.")
     faiss_threads: int = Field(default=1, ge=1, le=256, description="OpenMP threads for FAISS searches.")
     embed_lanes: int = Field(default=1, ge=1, le=64, description="Query forward passes run at once; queries arriving "
                                                           "meanwhile are batched (2 measured worse p99 here).")
