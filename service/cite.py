@@ -218,6 +218,9 @@ def _snap(core: str, text: str, start: int, end: int, lo: int, hi: int) -> tuple
     slack = max(12, len(core) // 3)
     starts = [p for p in range(max(lo, start - slack), min(hi, start + slack) + 1) if _is_boundary(text, p)]
     ends = [p for p in range(max(lo, end - slack), min(hi, end + slack) + 1) if _is_boundary(text, p)]
+    # Start from the nearest boundaries, so the span never cuts a word ("work" is not in "workers").
+    start = min(starts, key=lambda p: abs(p - start), default=start)
+    end = min((p for p in ends if p > start), key=lambda p: abs(p - end), default=end)
     best = (fuzz.ratio(core, text[start:end]) / 100, start, end)
     for _ in range(2):  # coordinate ascent: best start for this end, then best end for that start
         for s in starts:

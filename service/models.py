@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date
 from enum import Enum
@@ -32,14 +33,18 @@ class RetrievalMode(str, Enum):
             raise ValueError(f"unknown retrieval mode {value!r}; valid modes: {valid}") from None
 
 
-def _not_a_timestamp(value):
-    """JSON numbers would pass as Unix timestamps (0 = 1970-01-01): a date here is a YYYY-MM-DD string."""
+def _iso_date_only(value):
+    """A date is a YYYY-MM-DD string. Pydantic would also take a number, or a string of one, as a Unix
+    timestamp ("0.0" = 1970-01-01), so `?date_from=0.0` would quietly filter from 1970."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise ValueError("must be a date as a YYYY-MM-DD string, not a number")
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError(f"must be a date as YYYY-MM-DD, got {value[:40]!r}")
     return value
 
 
-IsoDate = Annotated[date, BeforeValidator(_not_a_timestamp)]
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 
 
 class Filters(BaseModel):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import hmac
@@ -13,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from service.api.workers import WorkPool
 from service.engine import Engine
 from service.ingest import Ingestor
-from service.models import Filters
+from service.models import Filters, IsoDate
 from service.request_errors import AuthenticationError, NotReadyError, WritesDisabledError
 
 _bearer = HTTPBearer(auto_error=False, description="RUNRI_API_TOKEN, for the write endpoints.")
@@ -51,8 +50,8 @@ def get_cpu_pool(request: Request) -> WorkPool:
 def search_filters(
     doc_id: Annotated[list[str] | None, Query(description="Only these document ids (repeatable).")] = None,
     publication: Annotated[str | None, Query(description="Only this publication.")] = None,
-    date_from: Annotated[date | None, Query(description="Only documents dated on/after (YYYY-MM-DD).")] = None,
-    date_to: Annotated[date | None, Query(description="Only documents dated on/before (YYYY-MM-DD).")] = None,
+    date_from: Annotated[IsoDate | None, Query(description="Only documents dated on/after (YYYY-MM-DD).")] = None,
+    date_to: Annotated[IsoDate | None, Query(description="Only documents dated on/before (YYYY-MM-DD).")] = None,
 ) -> Filters:
     return Filters(doc_ids=doc_id, publication=publication, date_from=date_from, date_to=date_to)
 

@@ -108,7 +108,8 @@ def test_bad_uploads_are_422_saying_what_to_fix(writer, name, content, fragment)
     ({**NEW, "text": ""}, "text: String should have at least 1 character"),
     ({**NEW, "text": " \n\t "}, "must contain at least 1 non-whitespace character"),
     ({**NEW, "id": "../../etc/passwd"}, "id: String should match pattern"),
-    ({**NEW, "date": "last year"}, "date: Input should be a valid date"),
+    ({**NEW, "date": "last year"}, "date: Value error, must be a date as YYYY-MM-DD, got 'last year'"),
+    ({**NEW, "date": "2025-02-30"}, "date: Input should be a valid date"),
     ({**NEW, "date": 0}, "date: Value error, must be a date as a YYYY-MM-DD string, not a number"),
     ({"title": "no text"}, "text: Field required"),
 ])

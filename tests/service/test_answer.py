@@ -1,0 +1,129 @@
+"""The answer stage on the three-article corpus with the hashing embedder: which sentence answers (exact
+ids and offsets) in every mode, when and why it abstains, and the policy's pieces by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.answer import Confidence, ScoredSentence, key_terms, lacks_asked_figure
+from service.models import RetrievalMode
+from service.retrieve import RankedChunk, Ranking, Retrieval
+from index.sentences import Sentence
+
+MODES = list(RetrievalMode)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("question,doc_id,start,end", [
+    ("How many Chinese nationals lived in Japan at the end of 2024?", "tokyo-schools", 0, 98),
+    ("What share of the pupils at Argus Prep School are Chinese?", "tokyo-schools", 99, 165),
+    ("Who is Jasper Koll?", "run-to-japan", 120, 206),
+    ("How many people does Japan lose every day through aging?", "run-to-japan", 120, 206),
+    ("When will the Employment for Skill Development Program launch?", "visa-reform", 117, 236),
+    ("What will replace the technical intern program?", "visa-reform", 58, 115),
+    ("What do neighbours complain about in Osaka?", "visa-reform", 485, 521),
+    ("Who carries the money out of China?", "tokyo-schools", 248, 311),
+])
+def test_the_answer_is_the_sentence_that_states_it(small_engine, mode, question, doc_id, start, end):
+    result = small_engine.ask(question, mode=mode)
+    answer = result.answer
+    assert answer is not None, result.abstained_reason
+    assert (answer.doc_id, answer.start, answer.end) == (doc_id, start, end)
+    assert answer.text == small_engine.index.documents[doc_id].text[start:end]
+    assert result.abstained_reason is None and small_engine.settings.abstain_below <= result.confidence <= 1
+    holder = next(p for p in result.passages if p.doc_id == doc_id and p.start <= start and end <= p.end)
+    assert {"start": start, "end": end} in [h.model_dump() for h in holder.highlights]
+
+
+def test_answer_metadata_comes_from_the_catalog(small_engine):
+    answer = small_engine.ask("Who is Jasper Koll?").answer
+    assert (answer.title, answer.publication, str(answer.date)) == ("Chinese Run To Japan", "Asia Media Centre",
+                                                                  "2025-07-02")
+
+
+def test_a_paraphrase_is_answered_through_the_dense_leg(small_engine):
+    """'smuggles funds' shares no word with the answer: only the (hashing) embedding links them."""
+    hybrid = small_engine.ask("Who smuggles funds out of China?")
+    assert (hybrid.answer.doc_id, hybrid.answer.start, hybrid.answer.end) == ("tokyo-schools", 248, 311)
+    assert hybrid.confidence == 0.7106
+
+
+NO_PASSAGE = "no passage matches the question"
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("question,reason,lexical_reason", [
+    ("How many Chinese residents live in Nagoya?", "the articles never mention Nagoya near the best match", None),
+    ("How much do the apartments in Tokyo cost?",
+     "the question asks for a figure and the closest sentence states none", None),
+    ("How do I bake a chocolate cake?", "no sentence in the articles is close enough to the question", NO_PASSAGE),
+])
+def test_unanswerable_questions_abstain_with_the_reason(small_engine, mode, question, reason, lexical_reason):
+    result = small_engine.ask(question, mode=mode)
+    expected = lexical_reason if mode is RetrievalMode.lexical and lexical_reason else reason
+    assert result.answer is None and result.abstained_reason == expected
+    assert result.confidence < small_engine.settings.abstain_below
+    assert result.also_reported_in == [] and all(p.highlights == [] for p in result.passages)
+    assert bool(result.passages) is (expected != NO_PASSAGE)  # the closest passages, for the reader to judge
+
+
+def test_nothing_retrieved_is_an_abstention(small_engine):
+    result = small_engine.ask("zzz qqq", mode=RetrievalMode.lexical)
+    assert (result.answer, result.passages, result.confidence) == (None, [], 0.0)
+    assert result.abstained_reason == NO_PASSAGE
+
+
+@pytest.mark.parametrize("k", [1, 2, 5, 11, 50])
+def test_k_bounds_the_passages(small_engine, k):
+    result = small_engine.ask("Why do Chinese families move to Japan?", k=k, mode=RetrievalMode.dense)
+    assert len(result.passages) == min(k, len(small_engine.index.chunks))
+
+
+def test_a_legs_head_that_wins_leads_the_passages(small_engine):
+    """Fusion left the Koll chunk out of the top k, but the lexical leg's head still competes, wins,
+    and leads the passages with its sentence highlighted."""
+    index, question = small_engine.index, "Who is Jasper Koll?"
+    koll, osaka = 1, 10  # chunk ids: run-to-japan 22-206, visa-reform 434-521
+    assert (index.chunks[koll].doc_id, index.chunks[osaka].doc_id) == ("run-to-japan", "visa-reform")
+    ranking = Ranking([RankedChunk(osaka, 0.03, frozenset({RetrievalMode.dense}))],
+                      {RetrievalMode.lexical: [RankedChunk(koll, 1.2, frozenset({RetrievalMode.lexical}))]})
+    passages = small_engine.retriever.passages(ranking.fused, 1)
+    vector = small_engine.retriever.queries.embed_query(question)
+    decision = small_engine.answers.decide(question, Retrieval(vector, ranking, passages, k=1))
+    assert decision.sentence == Sentence(decision.sentence.id, "run-to-japan", 120, 206)
+    assert [(p.doc_id, p.start, p.end) for p in decision.passages] == [("run-to-japan", 22, 206)]
+
+
+@pytest.mark.parametrize("question,keys", [
+    ("How many Chinese residents live in Nagoya?", {"chines": "Chinese", "nagoya": "Nagoya"}),
+    ("What happened in 2010?", {"2010": "2010"}),
+    ("What does 潤日 mean?", {"潤": "潤日", "日": "潤日", "潤日": "潤日"}),
+    ("Who is the mayor?", {}),
+    ("In which year did The Economist report it?", {"economist": "Economist"}),
+])
+def test_key_terms_are_names_figures_and_cjk(question, keys):
+    assert key_terms(question) == keys
+
+
+@pytest.mark.parametrize("question,sentence,lacks", [
+    ("How many people live there?", "Many people live there.", True),
+    ("How many people live there?", "About 870,000 people live there.", False),
+    ("How many people live there?", "Nearly a million people live there.", False),
+    ("What percentage are Chinese?", "A third of them are Chinese.", True),
+    ("In what year did it open?", "It opened in 2019.", False),
+    ("Who founded it?", "Alex Hayashi founded it.", False),
+])
+def test_a_question_asking_for_a_figure_needs_a_sentence_stating_one(question, sentence, lacks):
+    assert lacks_asked_figure(question, sentence) is lacks
+
+
+def _scored(score: float) -> ScoredSentence:
+    return ScoredSentence(Sentence(0, "d", 0, 1), 0, 0.0, 0.0, 0.0, score)
+
+
+@pytest.mark.parametrize("score,missing_key,no_figure,expected", [
+    (0.6, False, False, 0.0), (0.5, False, False, 0.0), (1.0, False, False, 0.5), (1.4, False, False, 1.0),
+    (2.0, False, False, 1.0), (1.4, True, False, 0.5), (1.4, False, True, 0.3), (1.4, True, True, 0.15),
+])
+def test_confidence_maps_the_score_from_floor_to_ceiling(score, missing_key, no_figure, expected):
+    assert Confidence().of(_scored(score), missing_key, no_figure) == pytest.approx(expected)
