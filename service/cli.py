@@ -27,9 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args, get_settings()) or 0
     except RunriError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
+        print(f"error: {_with_hint(exc)}", file=sys.stderr)
         return 1
-    except ValueError as exc:  # e.g. an unknown --mode, whose message lists the valid ones
+    except ValueError as exc:  # bad input, e.g. an unknown --mode, whose message lists the valid ones
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
@@ -79,6 +79,25 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _with_hint(exc: RunriError) -> str:
+    """The error, and what to run about it (the API gives its endpoints instead)."""
+    from service.request_errors import DocumentNotFoundError
+
+    hints = {DocumentNotFoundError: "`runri index status` lists the ids"}
+    hint = next((h for kind, h in hints.items() if isinstance(exc, kind)), None)
+    return f"{exc.message}; {hint}" if hint else exc.message
+
+
+def _validated(model, **fields):
+    """The request the API would accept, or a ValueError with the API's own message."""
+    from pydantic import ValidationError
+
+    try:
+        return model(**fields)
+    except ValidationError as exc:
+        raise ValueError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
+
+
 def _passage_count(value: str) -> int:
     k = int(value)
     if not 1 <= k <= MAX_K:
@@ -87,6 +106,13 @@ def _passage_count(value: str) -> int:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    host, port = args.host or settings.host, args.port or settings.port
+    taken = _cannot_listen(host, port)
+    if taken:  # say so now, not after loading the model
+        print(f"error: cannot listen on {host}:{port} ({taken}); stop what uses it, or pick another port with "
+              "--port (or RUNRI_PORT)", file=sys.stderr)
+        return 1
+
     from service.api import server
     from service.api.app import create_app
     from service.index_lifecycle import index_status
@@ -96,10 +122,20 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         print("error: " + "; ".join(status.reasons) + ". Run `runri index build` (or `make index`) first.",
               file=sys.stderr)
         return 1
-    host, port = args.host or settings.host, args.port or settings.port
     print(f"serving on http://{host}:{port} (OpenAPI at /docs)", file=sys.stderr)
     server.run(create_app(settings), settings, host, port)
     return 0
+
+
+def _cannot_listen(host: str, port: int) -> str | None:
+    """Why a server could not listen on host:port, or None when it can (probed with a throwaway socket)."""
+    import socket
+
+    try:
+        with socket.create_server((host, port)):
+            return None
+    except OSError as exc:
+        return os.strerror(exc.errno) if exc.errno else str(exc)
 
 
 def _index_build(args: argparse.Namespace, settings: Settings) -> int:
@@ -128,9 +164,10 @@ def _index_status(args: argparse.Namespace, settings: Settings) -> int:
 
 def _search(args: argparse.Namespace, settings: Settings) -> int:
     from service.engine import Engine
-    from service.models import RetrievalMode
+    from service.models import RetrievalMode, SearchRequest
 
-    result = Engine.open(settings).search(args.query, args.k, RetrievalMode.from_str(args.mode))
+    request = _validated(SearchRequest, q=args.query, k=args.k, mode=RetrievalMode.from_str(args.mode))
+    result = Engine.open(settings).search(request.q, request.k, request.mode)
     if args.json:
         print(result.model_dump_json(indent=2))
         return 0
@@ -143,9 +180,10 @@ def _search(args: argparse.Namespace, settings: Settings) -> int:
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from service.engine import Engine
-    from service.models import RetrievalMode
+    from service.models import AskRequest, RetrievalMode
 
-    result = Engine.open(settings).ask(args.question, args.k, RetrievalMode.from_str(args.mode))
+    request = _validated(AskRequest, question=args.question, k=args.k, mode=RetrievalMode.from_str(args.mode))
+    result = Engine.open(settings).ask(request.question, request.k, request.mode)
     if args.json:
         print(result.model_dump_json(indent=2))
         return 0
@@ -180,10 +218,10 @@ def _ingestor(settings: Settings):
 
 
 def _add(args: argparse.Namespace, settings: Settings) -> int:
-    from pydantic import ValidationError
-
+    from service.ingest import require_text_file
     from service.models import NewDocument
 
+    require_text_file(args.file.name)
     try:
         text = args.file.read_bytes().decode("utf-8")
     except OSError as exc:
@@ -191,10 +229,7 @@ def _add(args: argparse.Namespace, settings: Settings) -> int:
     except UnicodeDecodeError as exc:
         raise ValueError(f"{args.file} is not valid UTF-8 (byte {exc.start}); save it as UTF-8") from exc
     fields = {f: getattr(args, f) for f in ("id", "title", "publication", "author", "date", "url") if getattr(args, f)}
-    try:
-        new = NewDocument(text=text, **fields)
-    except ValidationError as exc:
-        raise ValueError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
+    new = _validated(NewDocument, text=text, **fields)
     result = _ingestor(settings).add(new)
     print(f"{result.message} ({result.chunks} chunks, {result.sentences} sentences)")
     return 0
@@ -207,11 +242,10 @@ def _remove(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cite(args: argparse.Namespace, settings: Settings) -> int:
     from service.engine import Engine
+    from service.models import CiteRequest
 
-    text = args.text.strip()
-    if not text:
-        raise ValueError("the quote is empty")
-    result = Engine.open(settings).cite(text)
+    request = _validated(CiteRequest, text=args.text)
+    result = Engine.open(settings).cite(request.text)
     if args.json:
         print(result.model_dump_json(indent=2))
         return 0

@@ -97,7 +97,7 @@ class Engine:
     def document(self, doc_id: str) -> Document:
         doc = self.index.documents.get(doc_id)
         if doc is None:
-            raise DocumentNotFoundError(f"no document with id {doc_id!r}; GET /documents lists the ids")
+            raise DocumentNotFoundError(f"no document with id {doc_id!r}")
         return doc
 
     def excerpt(self, doc_id: str, start: int, end: int, context: int) -> tuple[Document, str, str, str]:

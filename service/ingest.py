@@ -21,10 +21,18 @@ from index.update import add_document, remove_document
 from service.engine import Engine
 from service.index_lifecycle import open_index, update_params
 from service.models import AddResult, NewDocument, RemoveResult
-from service.request_errors import ConflictError, DocumentNotFoundError
+from service.request_errors import ConflictError, DocumentNotFoundError, UnsupportedMediaTypeError
 from service.settings import Settings
 
 LOCK_FILE = ".write.lock"
+TEXT_SUFFIXES = (".txt", ".md", ".markdown")
+
+
+def require_text_file(name: str | None) -> None:
+    """Articles are plain text or markdown: citations are offsets into their exact characters."""
+    if not (name or "").lower().endswith(TEXT_SUFFIXES):
+        raise UnsupportedMediaTypeError(f"{name!r} is not a .txt or .md file; save the article as UTF-8 plain "
+                                        "text or markdown first")
 
 
 class Ingestor:
@@ -52,10 +60,10 @@ class Ingestor:
     def remove(self, doc_id: str) -> RemoveResult:
         with self._writing() as engine:
             if doc_id not in engine.index.documents:
-                raise DocumentNotFoundError(f"no document with id {doc_id!r}; GET /documents lists the ids")
+                raise DocumentNotFoundError(f"no document with id {doc_id!r}")
             if doc_id not in engine.index.added_ids:
-                raise ConflictError(f"{doc_id} is a seed article, part of the project's corpus in seeds/; only "
-                                    "documents added through POST /documents or `runri add` can be removed")
+                raise ConflictError(f"{doc_id} is a seed article, part of the corpus in {self.settings.seeds_dir.name}/; "
+                                    "only added documents can be removed")
             chunks = sum(c.doc_id == doc_id for c in engine.index.chunks)
             index = remove_document(engine.index, doc_id, update_params(self.settings))
             save_index(index, self.settings.data_dir)

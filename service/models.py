@@ -59,6 +59,44 @@ class Filters(BaseModel):
         return not any((self.doc_ids, self.publication, self.date_from, self.date_to))
 
 
+def _not_blank(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("must contain at least 1 non-whitespace character")
+    return value
+
+
+class SearchRequest(BaseModel):
+    """What GET /search and `runri search` validate alike."""
+
+    q: str = Field(min_length=1, max_length=1000, description="1-1000 characters after trimming.")
+    k: int | None = Field(default=None, ge=1, le=MAX_K)
+    mode: RetrievalMode = RetrievalMode.hybrid
+
+    _trimmed = field_validator("q")(classmethod(lambda cls, value: _not_blank(value)))
+
+
+class AskRequest(BaseModel):
+    """The body of POST /ask, and what `runri ask` validates."""
+
+    question: str = Field(min_length=1, max_length=1000, description="1-1000 characters after trimming.")
+    k: int | None = Field(default=None, ge=1, le=MAX_K, description="How many passages to return "
+                                                                      "(default: RUNRI_DEFAULT_K, 5).")
+    mode: RetrievalMode = RetrievalMode.hybrid
+    filters: Filters | None = None
+
+    _trimmed = field_validator("question")(classmethod(lambda cls, value: _not_blank(value)))
+
+
+class CiteRequest(BaseModel):
+    """The body of POST /cite, and what `runri cite` validates."""
+
+    text: str = Field(min_length=1, max_length=5000,
+                      description="The quote or claim as pasted: 1-5000 characters after trimming.")
+
+    _trimmed = field_validator("text")(classmethod(lambda cls, value: _not_blank(value)))
+
+
 class Span(BaseModel):
     start: int
     end: int
@@ -200,6 +238,8 @@ class NewDocument(BaseModel):
     def _has_words(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("must contain at least 1 non-whitespace character")
+        if not any(c.isalnum() for c in value):  # e.g. a "..." placeholder copied from an example
+            raise ValueError("must contain at least one word")
         if "\x00" in value:
             raise ValueError("must not contain NUL characters")
         return value

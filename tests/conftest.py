@@ -144,7 +144,7 @@ def cli_env(monkeypatch: pytest.MonkeyPatch):
     from service.settings import get_settings
 
     def point_at(settings: Settings) -> None:
-        for name in ("data_dir", "seeds_dir", "model_path"):
+        for name in ("data_dir", "seeds_dir", "model_path", "chunk_size", "chunk_overlap"):
             value = getattr(settings, name)
             if value is not None:
                 monkeypatch.setenv(f"RUNRI_{name.upper()}", str(value))

@@ -34,6 +34,10 @@ STATUS = {
 }
 
 
+# What an HTTP client can do about an error; the CLI gives its own commands instead (service/cli.py).
+HINTS = {request_errors.DocumentNotFoundError: "GET /documents lists the ids"}
+
+
 def error_response(status: int, code: str, message: str, headers: dict | None = None, **extra) -> JSONResponse:
     return JSONResponse(status_code=status, content={"error": code, "message": message, **extra},
                         headers=headers)
@@ -43,7 +47,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(index_errors.RunriError)
     async def domain_error(request: Request, exc: index_errors.RunriError) -> JSONResponse:
         status, code = next((v for k, v in STATUS.items() if isinstance(exc, k)), (500, "internal_error"))
-        response = error_response(status, code, exc.message)
+        hint = next((h for k, h in HINTS.items() if isinstance(exc, k)), None)
+        response = error_response(status, code, f"{exc.message}; {hint}" if hint else exc.message)
         if status == 401:
             response.headers["WWW-Authenticate"] = "Bearer"
         if isinstance(exc, request_errors.ServiceBusyError):

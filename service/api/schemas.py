@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel
 
-from service.models import MAX_K, Citation, Filters, RetrievalMode
+from service.models import AskRequest, CiteRequest, Citation  # noqa: F401 (the request bodies live in the core)
 
 if TYPE_CHECKING:
     from index.corpus import Document
@@ -63,27 +63,3 @@ class Excerpt(Citation):
 
     before: str
     after: str
-
-
-class AskRequest(BaseModel):
-    question: str = Field(min_length=1, max_length=1000, description="1-1000 characters after trimming.")
-    k: int | None = Field(default=None, ge=1, le=MAX_K, description="How many passages to return "
-                                                                      "(default: RUNRI_DEFAULT_K, 5).")
-    mode: RetrievalMode = RetrievalMode.hybrid
-    filters: Filters | None = None
-
-    _trimmed = field_validator("question")(classmethod(lambda cls, value: _not_blank(value)))
-
-
-class CiteRequest(BaseModel):
-    text: str = Field(min_length=1, max_length=5000,
-                      description="The quote or claim as pasted: 1-5000 characters after trimming.")
-
-    _trimmed = field_validator("text")(classmethod(lambda cls, value: _not_blank(value)))
-
-
-def _not_blank(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("must contain at least 1 non-whitespace character")
-    return value

@@ -9,10 +9,10 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from service.ingest import require_text_file
 from service.models import NewDocument
 from service.request_errors import InvalidRequestError, UnsupportedMediaTypeError
 
-TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 METADATA = ("id", "title", "publication", "author", "date", "url")
 
 OPENAPI_BODY = {
@@ -41,8 +41,7 @@ async def read_new_document(request: Request) -> NewDocument:
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
             raise InvalidRequestError("file: attach the article as a .txt or .md file in the 'file' field")
-        if not (upload.filename or "").lower().endswith(TEXT_SUFFIXES):
-            raise InvalidRequestError(f"file: {upload.filename!r} is not a .txt or .md file")
+        require_text_file(upload.filename)
         text = _utf8(await upload.read(), upload.filename)
         fields = {name: form.get(name) for name in METADATA if isinstance(form.get(name), str) and form.get(name)}
         return _validated({**fields, "text": text}, json=False)

@@ -94,14 +94,16 @@ def test_a_markdown_upload_with_form_metadata(writer):
     assert doc["title"] == "Field notes" and doc["date"] == "2025-10-02" and doc["text"].startswith("# Field notes")
 
 
-@pytest.mark.parametrize("name,content,fragment", [
-    ("latin1.txt", "Caf\xe9 au lait".encode("latin-1"), "is not valid UTF-8 (byte 3)"),
-    ("photo.jpg", b"\xff\xd8\xff", "is not a .txt or .md file"),
-    ("empty.txt", b"   \n", "must contain at least 1 non-whitespace character"),
+@pytest.mark.parametrize("name,content,status,fragment", [
+    ("latin1.txt", "Caf\xe9 au lait".encode("latin-1"), 422, "is not valid UTF-8 (byte 3)"),
+    ("photo.jpg", b"\xff\xd8\xff", 415, "'photo.jpg' is not a .txt or .md file"),
+    ("report.pdf", b"%PDF-1.7", 415, "'report.pdf' is not a .txt or .md file"),
+    ("empty.txt", b"   \n", 422, "must contain at least 1 non-whitespace character"),
+    ("dots.md", b"...", 422, "must contain at least one word"),
 ])
-def test_bad_uploads_are_422_saying_what_to_fix(writer, name, content, fragment):
+def test_bad_uploads_are_refused_saying_what_to_fix(writer, name, content, status, fragment):
     response = writer.post("/documents", files={"file": (name, content, "text/plain")}, headers=AUTH)
-    assert response.status_code == 422 and fragment in response.json()["message"]
+    assert response.status_code == status and fragment in response.json()["message"]
 
 
 @pytest.mark.parametrize("body,fragment", [
