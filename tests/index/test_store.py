@@ -1,4 +1,5 @@
-"""Persisted index: round trip, staleness, corruption, atomic replacement (real model, FAISS, bm25s)."""
+"""Persisted index: round trip, staleness, corruption, atomic replacement. The session index is the real
+thing; the rebuilds use one small article and the hashing embedder (the model is not the point)."""
 
 from pathlib import Path
 
@@ -8,8 +9,9 @@ from index.backend import CHUNK_VECTORS
 from index.errors import IndexCorruptError, IndexMissingError, IndexStaleError
 from index.store import CURRENT
 from service.engine import Engine
-from service.index_lifecycle import build, embedder_for, index_status, open_index
+from service.index_lifecycle import build as build_with, embedder_for, index_status, open_index
 from service.settings import Settings
+from tests.hashing_embedder import MODEL_DIR, HashingEmbedder
 
 
 def test_build_then_load_gives_identical_search_results(settings, engine):
@@ -33,7 +35,11 @@ def test_manifest_records_what_the_index_was_built_from(settings, engine):
 
 
 def _small(tmp_path: Path, seeds: Path, **overrides) -> Settings:
-    return Settings(data_dir=tmp_path / "data", seeds_dir=seeds, **overrides)
+    return Settings(data_dir=tmp_path / "data", seeds_dir=seeds, model_path=MODEL_DIR, **overrides)
+
+
+def build(settings: Settings, force: bool = False):
+    return build_with(settings, force, embedder=HashingEmbedder())
 
 
 def test_missing_index_says_how_to_build(tmp_path, small_seeds):

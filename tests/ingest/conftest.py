@@ -1,29 +1,30 @@
-"""A writable copy of the session index: ingestion tests never touch the shared engine's corpus."""
+"""A writable copy of the three-article index with the hashing embedder: ingestion is about locks,
+persistence and visibility, not the model (tests/service/test_cli.py adds through the real model)."""
 
 from __future__ import annotations
-
-import shutil
 
 import pytest
 from fastapi.testclient import TestClient
 
 from service.api.app import create_app
 from service.engine import Engine
+from service.index_lifecycle import open_index
 from service.settings import Settings
-
-TOKEN = "test-token-123"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
+from tests.support import AUTH, TOKEN  # noqa: F401 (imported from here by the ingestion tests)
 
 
 @pytest.fixture
-def scratch_settings(settings: Settings, engine: Engine, tmp_path) -> Settings:
-    """`engine` first: it builds the session index this copies."""
-    data = tmp_path / "data"
-    shutil.copytree(settings.data_dir, data, symlinks=True)
-    return Settings(data_dir=data, seeds_dir=settings.seeds_dir, api_token=TOKEN)
+def scratch_settings(small_settings: Settings, small_engine: Engine, copy_index) -> Settings:
+    """`small_engine` first: it builds the index this copies."""
+    return copy_index(small_settings)
 
 
 @pytest.fixture
-def writer(scratch_settings: Settings) -> TestClient:
-    with TestClient(create_app(scratch_settings, Engine.open(scratch_settings))) as client:
+def scratch_engine(scratch_settings: Settings, hashing_embedder) -> Engine:
+    return Engine(scratch_settings, open_index(scratch_settings), hashing_embedder)
+
+
+@pytest.fixture
+def writer(scratch_settings: Settings, scratch_engine: Engine) -> TestClient:
+    with TestClient(create_app(scratch_settings, scratch_engine)) as client:
         yield client

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from service.engine import Engine
-from service.index_lifecycle import build
-from tests.ingest.conftest import AUTH
+from service.index_lifecycle import build, open_index
+from tests.support import AUTH
+
+SEEDS = 3  # the three-article corpus
 
 ARTICLE = ("Hakodate ferry operators report a surge of Zhejiang tourists.\n\n"
            "The Quokkaville Chamber of Commerce counted 4,321 new residents from Shanghai in 2025. "
@@ -18,11 +20,11 @@ def _add(client, body=NEW, headers=AUTH):
     return client.post("/documents", json=body, headers=headers)
 
 
-def test_writes_are_disabled_without_a_configured_token(client):
-    for response in (client.post("/documents", json=NEW), client.delete("/documents/anything")):
+def test_writes_are_disabled_without_a_configured_token(small_client):
+    for response in (small_client.post("/documents", json=NEW), small_client.delete("/documents/anything")):
         assert response.status_code == 403
         assert "RUNRI_API_TOKEN" in response.json()["message"]
-    assert client.get("/documents").status_code == 200  # reads stay open
+    assert small_client.get("/documents").status_code == 200  # reads stay open
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic abc"}])
@@ -31,7 +33,7 @@ def test_a_missing_or_wrong_token_is_a_401(writer, headers):
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Bearer"
     assert response.json()["error"] == "unauthorized"
-    assert len(writer.get("/documents").json()) == 5
+    assert len(writer.get("/documents").json()) == SEEDS
 
 
 def test_an_added_article_is_searchable_citable_and_answerable_at_once(writer):
@@ -57,7 +59,7 @@ def test_identical_text_is_reported_not_duplicated(writer):
     again = _add(writer, {**NEW, "id": "another-id", "title": "Same text"})
     assert again.status_code == 200
     assert again.json()["created"] is False and first["id"] in again.json()["message"]
-    assert len(writer.get("/documents").json()) == 6
+    assert len(writer.get("/documents").json()) == SEEDS + 1
 
 
 def test_an_id_taken_by_another_text_is_a_409(writer):
@@ -79,7 +81,7 @@ def test_delete_removes_it_from_both_indexes(writer):
 
 
 def test_seed_articles_cannot_be_deleted_and_unknown_ids_are_404(writer):
-    seed = writer.delete("/documents/002_d4ea2832484711c0", headers=AUTH)
+    seed = writer.delete("/documents/visa-reform", headers=AUTH)
     assert seed.status_code == 409 and "seed article" in seed.json()["message"]
     assert writer.delete("/documents/no-such-doc", headers=AUTH).status_code == 404
     assert writer.delete("/documents/..%2Fetc", headers=AUTH).status_code in (404, 422)
@@ -128,26 +130,27 @@ def test_size_limits_are_413_and_other_formats_415(writer):
     assert long_body.status_code == 413
     plain = writer.post("/documents", content=ARTICLE.encode(), headers={**AUTH, "content-type": "text/plain"})
     assert plain.status_code == 415 and "multipart/form-data" in plain.json()["message"]
-    assert len(writer.get("/documents").json()) == 5
+    assert len(writer.get("/documents").json()) == SEEDS
 
 
-def test_added_articles_survive_a_restart_and_a_full_rebuild(writer, scratch_settings):
+def test_added_articles_survive_a_restart_and_a_full_rebuild(writer, scratch_settings, hashing_embedder):
     doc_id = _add(writer).json()["id"]
-    restarted = Engine.open(scratch_settings)  # what a restart loads
-    assert doc_id in restarted.index.documents and doc_id in restarted.index.added_ids
-    rebuilt, was_built = build(scratch_settings, force=True)
+    restarted = open_index(scratch_settings)  # what a restart loads
+    assert doc_id in restarted.documents and doc_id in restarted.added_ids
+    rebuilt, was_built = build(scratch_settings, force=True, embedder=hashing_embedder)
     assert was_built and rebuilt.documents[doc_id].text == ARTICLE
-    assert Engine.open(scratch_settings).search("Quokkaville bakeries").passages[0].doc_id == doc_id
+    engine = Engine(scratch_settings, open_index(scratch_settings), hashing_embedder)
+    assert engine.search("Quokkaville bakeries").passages[0].doc_id == doc_id
 
 
 @pytest.mark.parametrize("token", ["", "  "])
-def test_a_blank_token_keeps_writes_off_even_for_an_empty_bearer(scratch_settings, token):
+def test_a_blank_token_keeps_writes_off_even_for_an_empty_bearer(scratch_settings, scratch_engine, token):
     from fastapi.testclient import TestClient
 
     from service.api.app import create_app
 
     blank = scratch_settings.model_copy(update={"api_token": token})
-    with TestClient(create_app(blank, Engine.open(blank))) as client:
+    with TestClient(create_app(blank, scratch_engine)) as client:
         for headers in ({}, {"Authorization": "Bearer "}, {"Authorization": f"Bearer {token}"}):
             response = client.post("/documents", json=NEW, headers=headers)
             assert response.status_code == 403, response.text
@@ -166,7 +169,7 @@ def test_control_characters_are_refused_in_every_metadata_field(writer, field, b
     files = {"file": ("notes.txt", ARTICLE.encode(), "text/plain")}
     upload = writer.post("/documents", files=files, data={field: value}, headers=AUTH)
     assert upload.status_code == 422 and code in upload.json()["message"]
-    assert len(writer.get("/documents").json()) == 5
+    assert len(writer.get("/documents").json()) == SEEDS
 
 
 def test_a_url_must_be_a_web_address(writer):

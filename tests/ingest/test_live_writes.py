@@ -20,24 +20,27 @@ from service.engine import Engine
 from service.index_lifecycle import open_index, update_params
 from service.ingest import Ingestor
 from service.models import NewDocument
+from service.models import RetrievalMode
 from service.settings import REPO_ROOT
+from tests.hashing_embedder import HashingEmbedder
 
 TEXT = "Quokkaville's ferry brought 77 new families. They opened a tofu shop near the harbour.\n"
 
 
-class CountingEmbedder:
-    """The real model, counting what it is asked to embed."""
+class CountingEmbedder(HashingEmbedder):
+    """Counts what it is asked to embed."""
 
-    def __init__(self, inner) -> None:
-        self.inner, self.name, self.dimension, self.texts = inner, inner.name, inner.dimension, []
+    def __init__(self) -> None:
+        self.texts: list[str] = []
 
     def embed(self, texts):
         self.texts += texts
-        return self.inner.embed(texts)
+        return super().embed(texts)
 
 
-def test_only_the_new_document_is_embedded_and_old_vectors_are_kept(engine, settings):
-    counting = CountingEmbedder(engine.embedder)
+def test_only_the_new_document_is_embedded_and_old_vectors_are_kept(small_engine, small_settings):
+    engine, settings = small_engine, small_settings
+    counting = CountingEmbedder()
     doc = Document(id="quokka", text=TEXT, sha256=sha256_text(TEXT))
     index = add_document(engine.index, doc, counting, update_params(settings))
     new_chunks = [c for c in index.chunks if c.doc_id == "quokka"]
@@ -52,16 +55,17 @@ def test_only_the_new_document_is_embedded_and_old_vectors_are_kept(engine, sett
                                                                   for c in engine.index.chunks]
 
 
-def test_readers_never_block_or_see_half_a_write(scratch_settings):
-    state = {"engine": Engine.open(scratch_settings)}
+def test_readers_never_block_or_see_half_a_write(scratch_settings, scratch_engine):
+    state = {"engine": scratch_engine}
     ingestor = Ingestor(scratch_settings, current=lambda: state["engine"], publish=lambda e: state.update(engine=e))
     problems, reads, stop = [], [], threading.Event()
 
-    def read():
+    def read(seed: int):
+        modes = random.Random(seed)
         while not stop.is_set():
             engine = state["engine"]  # a snapshot: everything below must agree with it
             started = time.perf_counter()
-            result = engine.search("Quokkaville tofu shop harbour", k=10, mode=engine_mode())
+            result = engine.search("Quokkaville tofu shop harbour", k=10, mode=modes.choice(list(RetrievalMode)))
             reads.append(time.perf_counter() - started)
             for p in result.passages:
                 doc = engine.index.documents.get(p.doc_id)
@@ -70,11 +74,7 @@ def test_readers_never_block_or_see_half_a_write(scratch_settings):
             if len(engine.index.chunks) != engine.index.chunk_vectors.size != engine.index.lexical.size:
                 problems.append("indexes of one snapshot disagree in size")
 
-    def engine_mode():
-        from service.models import RetrievalMode
-        return random.choice(list(RetrievalMode))
-
-    readers = [threading.Thread(target=read) for _ in range(2)]
+    readers = [threading.Thread(target=read, args=(seed,)) for seed in range(2)]
     for r in readers:
         r.start()
     try:
@@ -91,13 +91,14 @@ def test_readers_never_block_or_see_half_a_write(scratch_settings):
 
 
 WRITER = """
-import sys
 from service.engine import Engine
+from service.index_lifecycle import open_index
 from service.ingest import Ingestor
 from service.models import NewDocument
 from service.settings import Settings
-settings = Settings(data_dir=sys.argv[1], seeds_dir=sys.argv[2])
-state = {"engine": Engine.open(settings)}
+from tests.hashing_embedder import HashingEmbedder
+settings = Settings()  # from the RUNRI_* variables the test sets
+state = {"engine": Engine(settings, open_index(settings), HashingEmbedder())}
 ingestor = Ingestor(settings, current=lambda: state["engine"], publish=lambda e: state.update(engine=e))
 print("ready", flush=True)
 for i in range(10_000):
@@ -107,19 +108,23 @@ for i in range(10_000):
 """
 
 
-@pytest.mark.parametrize("attempt", range(2))
-def test_a_writer_killed_mid_write_leaves_an_index_that_loads_and_answers(scratch_settings, attempt):
-    process = subprocess.Popen([sys.executable, "-c", WRITER, str(scratch_settings.data_dir),
-                                str(scratch_settings.seeds_dir)], stdout=subprocess.PIPE, cwd=REPO_ROOT,
-                               env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+@pytest.mark.parametrize("writing_for", [0.25, 0.8])
+def test_a_writer_killed_mid_write_leaves_an_index_that_loads_and_answers(scratch_settings, hashing_embedder,
+                                                                          writing_for):
+    """Where in a write the kill lands is up to the scheduler; any place must leave a whole index."""
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "RUNRI_DATA_DIR": str(scratch_settings.data_dir),
+           "RUNRI_SEEDS_DIR": str(scratch_settings.seeds_dir), "RUNRI_MODEL_PATH": str(scratch_settings.model_path),
+           "RUNRI_CHUNK_SIZE": str(scratch_settings.chunk_size),
+           "RUNRI_CHUNK_OVERLAP": str(scratch_settings.chunk_overlap)}
+    process = subprocess.Popen([sys.executable, "-c", WRITER], stdout=subprocess.PIPE, cwd=REPO_ROOT, env=env)
     try:
         assert process.stdout.readline().strip() == b"ready"
-        time.sleep(random.uniform(0.3, 2.0))  # somewhere inside an add, a remove or a persist
+        time.sleep(writing_for)  # somewhere inside an add, a remove or a persist
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
     index = open_index(scratch_settings)  # neither stale nor corrupt
-    engine = Engine(scratch_settings, index, Engine.open(scratch_settings).embedder)
+    engine = Engine(scratch_settings, index, hashing_embedder)
     assert engine.search("run to Japan").passages
     for doc_id in index.added_ids:  # every added document is whole in both indexes
         assert any(c.doc_id == doc_id for c in index.chunks)

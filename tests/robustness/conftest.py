@@ -1,30 +1,28 @@
 """Fixtures for the robustness tests.
 
-Anything that may add or delete documents (schemathesis with a token) runs on its own engine over a
-copy of the session index, so the shared `engine` always serves exactly the five seed articles.
-"""
+Schemathesis checks the API's contract, not the model: its app runs on the three-article corpus with
+the hashing embedder, over a private copy of that index, since requests with the token add and delete
+documents. The corrupt-index and load tests use the real model (their own fixtures and modules)."""
 
 from __future__ import annotations
 
 import pytest
-from robustness_support import settings_over_copy
 
 from service.api.app import create_app
 from service.engine import Engine
+from service.index_lifecycle import open_index
 from service.settings import Settings
 
 
 @pytest.fixture(scope="module")
-def writable_settings(settings: Settings, engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """A private data dir (a copy of the session's built index) that tests may write to.
-
-    Depends on `engine` so that the session index exists before it is copied."""
-    return settings_over_copy(settings, tmp_path_factory.mktemp("writable") / "data")
+def writable_settings(small_settings: Settings, small_engine: Engine, copy_index) -> Settings:
+    """A private data dir (a copy of the small index, built by `small_engine`) that tests may write to."""
+    return copy_index(small_settings)
 
 
 @pytest.fixture(scope="module")
-def writable_engine(writable_settings: Settings) -> Engine:
-    return Engine.open(writable_settings)  # the model is cached per process: this only reads the index
+def writable_engine(writable_settings: Settings, hashing_embedder) -> Engine:
+    return Engine(writable_settings, open_index(writable_settings), hashing_embedder)
 
 
 @pytest.fixture(scope="module")

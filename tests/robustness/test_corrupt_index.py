@@ -2,7 +2,8 @@
 the command that fixes it; `runri index build --force` then recovers and a new app serves again.
 
 End to end: the app loads its index in its lifespan, as `runri serve` does (tests/index/test_store.py
-covers the same corruptions at the store level). Each case works on its own copy of the session index.
+covers the same corruptions at the store level). Each case works on its own copy of the three-article
+index built with the real model.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ import json
 
 import pytest
 from fastapi.testclient import TestClient
-from robustness_support import REBUILD, settings_over_copy
+from robustness_support import REBUILD
 
 from service import cli
 from service.api.app import create_app
-from service.settings import Settings, get_settings
+from service.settings import Settings
 from tests.readiness import wait_until_loaded
+
+DOCUMENTS = 3  # the three-article corpus, built with the real model: the app and the CLI load it themselves
 
 
 def _truncate(path):
@@ -39,21 +42,17 @@ CORRUPTIONS = {
 }
 
 
-def _settings(data_dir, seeds_dir) -> Settings:
-    return Settings(data_dir=data_dir, seeds_dir=seeds_dir)
-
-
-def _corrupt_copy(corruption: str, settings: Settings, tmp_path) -> Settings:
+def _corrupt_copy(corruption: str, settings: Settings, copy_index) -> Settings:
     name, damage, _ = CORRUPTIONS[corruption]
-    copy = settings_over_copy(settings, tmp_path / "data")
+    copy = copy_index(settings)
     damage(copy.data_dir / "index" / name)
-    return _settings(copy.data_dir, copy.seeds_dir)
+    return copy
 
 
 @pytest.mark.parametrize("corruption", list(CORRUPTIONS))
-def test_corrupt_index_keeps_the_app_alive_with_a_503_that_says_how_to_fix_it(corruption, settings, engine,
-                                                                              tmp_path):
-    broken = _corrupt_copy(corruption, settings, tmp_path)
+def test_corrupt_index_keeps_the_app_alive_with_a_503_that_says_how_to_fix_it(corruption, small_real_settings,
+                                                                              copy_index):
+    broken = _corrupt_copy(corruption, small_real_settings, copy_index)
     with TestClient(create_app(broken)) as client:
         assert client.get("/healthz").status_code == 200  # alive, whatever the index
         ready = wait_until_loaded(client)
@@ -71,25 +70,20 @@ def test_corrupt_index_keeps_the_app_alive_with_a_503_that_says_how_to_fix_it(co
 
 
 @pytest.mark.parametrize("corruption", ["truncated chunks.faiss", "garbage manifest.json"])
-def test_runri_index_build_force_recovers_and_a_new_app_serves(corruption, settings, engine, tmp_path,
-                                                               monkeypatch, capsys):
-    broken = _corrupt_copy(corruption, settings, tmp_path)
+def test_runri_index_build_force_recovers_and_a_new_app_serves(corruption, small_real_settings, copy_index,
+                                                               cli_env, capsys):
+    broken = _corrupt_copy(corruption, small_real_settings, copy_index)
     # The fix the message gives, run as the operator would: `runri index build --force`.
-    monkeypatch.setenv("RUNRI_DATA_DIR", str(broken.data_dir))
-    monkeypatch.setenv("RUNRI_SEEDS_DIR", str(broken.seeds_dir))
-    get_settings.cache_clear()
-    try:
-        assert cli.main(["index", "build", "--force"]) == 0
-    finally:
-        get_settings.cache_clear()
+    cli_env(broken)
+    assert cli.main(["index", "build", "--force"]) == 0
     out = capsys.readouterr().out
-    assert "built 5 documents" in out, out
+    assert f"built {DOCUMENTS} documents" in out, out
     json.loads((broken.data_dir / "index" / "manifest.json").read_text(encoding="utf-8"))  # readable again
 
     with TestClient(create_app(broken)) as client:
         ready = wait_until_loaded(client)
         assert ready.status_code == 200, ready.text
-        assert ready.json()["documents"] == 5
+        assert ready.json()["documents"] == DOCUMENTS
         search = client.get("/search", params={"q": "minpaku in Osaka", "k": 3})
         assert search.status_code == 200 and len(search.json()["passages"]) == 3
         answer = client.post("/ask", json={"question": "How many Chinese nationals lived in Japan at the end "

@@ -1,7 +1,7 @@
-"""Bounded load test: a real uvicorn server on loopback, 5,000 requests at concurrency 16.
-
-The server serves the shared session engine (read-only requests only). The mix is realistic for a
-reader of the site, weighted towards cheap requests so the test stays near 30 s on 2 cores:
+"""Bounded load test: the session's uvicorn server on loopback (`live_server`), 1,000 requests at
+concurrency 16. Throughput is measured by `make bench`, not here: this checks that concurrent requests
+all succeed and cite exactly. The mix is realistic for a reader of the site, weighted towards cheap
+requests so the test stays near 6 s on 2 cores:
 55% lexical search, 15% excerpt links, 5% /healthz, 5% /documents, 10% /ask, 10% /cite, with the
 questions and quotes of the eval set. Every request must succeed (no exception, 2xx), and every
 cited text must be the document's text at its offsets, under concurrency as well as alone.
@@ -11,56 +11,18 @@ from __future__ import annotations
 
 import asyncio
 import random
-import socket
 import statistics
-import threading
 import time
 
 import httpx
-import pytest
-import uvicorn
 from robustness_support import read_jsonl
 
-from service.api.app import create_app
 
-HOST = "127.0.0.1"  # loopback only
-REQUESTS = 5_000
+REQUESTS = 1_000
 CONCURRENCY = 16
 REQUEST_TIMEOUT_S = 30
 TOTAL_TIMEOUT_S = 180
 MIX = {"search": 55, "excerpt": 15, "healthz": 5, "documents": 5, "ask": 10, "cite": 10}
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server_url(settings, engine):
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, engine), host=HOST, port=port,
-                                           log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, name="uvicorn-load-test", daemon=True)
-    thread.start()
-    url = f"http://{HOST}:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or not thread.is_alive():
-                raise RuntimeError(f"uvicorn on {url} never became ready")
-            time.sleep(0.05)
-        yield url
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-    assert not thread.is_alive(), "uvicorn did not shut down"
 
 
 def _plan(texts: dict[str, str], seed: int = 20250702) -> list[tuple[str, str, dict]]:
@@ -140,7 +102,8 @@ async def _run(url: str, plan: list[tuple[str, str, dict]]) -> tuple[list[tuple]
     return responses, errors, latencies
 
 
-def test_5000_requests_at_concurrency_16_all_succeed_with_exact_citations(server_url):
+def test_1000_requests_at_concurrency_16_all_succeed_with_exact_citations(live_server):
+    server_url = live_server
     documents = httpx.get(f"{server_url}/documents", timeout=10).json()
     texts = {d["id"]: httpx.get(f"{server_url}/documents/{d['id']}", timeout=10).json()["text"] for d in documents}
     plan = _plan(texts)

@@ -1,21 +1,16 @@
-"""Browser fixtures: the real app served by uvicorn on a free local port (reusing the session's index),
-and headless Debian Chromium driven by Selenium. Chromium is required, not optional: when it is
-missing the tests fail with how to install it, so CI can never pass them by skipping."""
+"""Browser fixtures: headless Debian Chromium driven by Selenium, pointed at `live_server` (the
+session's app served by uvicorn on a free local port, tests/conftest.py). Chromium is required, not
+optional: when it is missing the tests fail with how to install it, so CI can never pass them by skipping."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 
-from service.api.app import create_app
 from webtools import DESKTOP, screenshot, set_viewport
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -23,26 +18,6 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-dev-shm-usage"]
-
-
-@pytest.fixture(scope="session")
-def live_server(settings, engine) -> str:
-    """Serves on a socket bound here, so no other process can take the port between pick and bind."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, engine), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the test server did not start", pytrace=False)
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
 
 
 @pytest.fixture(scope="session")
