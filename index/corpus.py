@@ -11,6 +11,7 @@ from pathlib import Path
 from index.errors import CorpusError
 
 CATALOG_FILE = "catalog.json"
+ARTICLE_SUFFIXES = (".txt", ".md")  # plain text or markdown, cited character for character
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,18 +33,23 @@ def sha256_text(text: str) -> str:
 
 
 def load_corpus(seeds_dir: Path, allow_empty: bool = False) -> dict[str, Document]:
-    """Read every `*.txt` in `seeds_dir` (id = file stem) with its `catalog.json` entry, in id order."""
+    """Read every `*.txt` and `*.md` in `seeds_dir` (id = file stem) with its `catalog.json` entry, in id
+    order."""
     if not seeds_dir.is_dir():
         raise CorpusError(f"corpus folder {seeds_dir} does not exist")
     catalog = _read_catalog(seeds_dir / CATALOG_FILE)
-    files = sorted(seeds_dir.glob("*.txt"))
+    files = sorted(path for path in seeds_dir.iterdir() if path.suffix in ARTICLE_SUFFIXES and path.is_file())
     if not files and not allow_empty:
-        raise CorpusError(f"corpus folder {seeds_dir} holds no .txt articles")
+        raise CorpusError(f"corpus folder {seeds_dir} holds no .txt or .md articles")
+    twice = sorted({path.stem for path in files if sum(p.stem == path.stem for p in files) > 1})
+    if twice:
+        raise CorpusError(f"{seeds_dir} has two files for {', '.join(twice)} (.txt and .md); keep one: the file "
+                          "name is the article's id")
     texts = {path.stem: _read_text(path) for path in files}
     missing = sorted(set(catalog) - set(texts))
     if missing:
         raise CorpusError(
-            f"{seeds_dir / CATALOG_FILE} has metadata for {', '.join(missing)} but no such .txt file exists"
+            f"{seeds_dir / CATALOG_FILE} has metadata for {', '.join(missing)} but no such .txt or .md file exists"
         )
     return {
         doc_id: Document(id=doc_id, text=text, sha256=sha256_text(text), **catalog.get(doc_id, {}))

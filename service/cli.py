@@ -123,7 +123,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
               file=sys.stderr)
         return 1
     print(f"serving on http://{host}:{port} (OpenAPI at /docs)", file=sys.stderr)
-    server.run(create_app(settings), settings, host, port)
+    server.run(create_app(settings), settings, host, port,
+               access_log=False)  # the app logs one JSON line per request itself
     return 0
 
 

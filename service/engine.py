@@ -13,6 +13,7 @@ from service.answer import AnswerPolicy, SentenceScorer
 from service.cite import CiteRules, Found, QuoteFinder
 from service.corroborate import CorroborationRule, corroborating_sentences
 from service.index_lifecycle import embedder_for, open_index
+from service.metrics import timed
 from service.models import (Answer, AskResult, CiteResult, Corroboration, Filters, Passage, QuoteCheck,
                             QuoteMatch, RetrievalMode, SearchResult, Span, Verdict)
 from service.request_errors import DocumentNotFoundError, InvalidRequestError
@@ -52,13 +53,16 @@ class Engine:
         """The best answering sentence of the top passages, its confidence and its corroboration,
         or an abstention that still returns the passages for the reader to judge."""
         started = time.perf_counter()
-        decision = self.answers.decide(question, self._retrieve(question, k, mode, filters, need_vector=True))
+        retrieval = self._retrieve(question, k, mode, filters, need_vector=True)
+        with timed("answer"):
+            decision = self.answers.decide(question, retrieval)
         if decision.sentence is None:
             return AskResult(question=question, answer=None, confidence=decision.confidence,
                              abstained_reason=decision.abstained_reason, passages=decision.passages,
                              also_reported_in=[], took_ms=_ms_since(started))
         best = decision.sentence
-        corroborating = corroborating_sentences(self.index, self.scorer, best, self.corroboration)
+        with timed("corroborate"):
+            corroborating = corroborating_sentences(self.index, self.scorer, best, self.corroboration)
         _highlight(decision.passages, [best] + [s for s, _ in corroborating])
         return AskResult(question=question, answer=Answer.of(self.index.documents[best.doc_id], best.start, best.end),
                          confidence=decision.confidence, abstained_reason=None, passages=decision.passages,
@@ -75,9 +79,10 @@ class Engine:
         """Where the pasted text comes from: checked whole, and sentence by sentence when it holds
         several (a paragraph of claims from different places)."""
         started = time.perf_counter()
-        spans = split_sentences(text)
-        whole = self._check(text, 0, len(text), paraphrase=len(spans) <= 1)
-        sentences = [self._check(text, s.start, s.end) for s in spans] if len(spans) > 1 else []
+        with timed("cite"):
+            spans = split_sentences(text)
+            whole = self._check(text, 0, len(text), paraphrase=len(spans) <= 1)
+            sentences = [self._check(text, s.start, s.end) for s in spans] if len(spans) > 1 else []
         return CiteResult(text=text, verdict=whole.verdict, whole=whole, sentences=sentences,
                           took_ms=_ms_since(started))
 

@@ -10,6 +10,7 @@ from index.backend import Scope
 from index.embed import Embedder
 from index.store import CorpusIndex
 from service.fuse import reciprocal_rank_fusion
+from service.metrics import timed
 from service.models import Filters, Passage, RetrievalMode
 from service.query_embedding import CachedQueryEmbedder
 from service.request_errors import InvalidRequestError
@@ -67,9 +68,14 @@ class Retriever:
                  need_vector: bool = False) -> Retrieval:
         """The top k passages for `query`, from at least `pool` chunks per retriever. The query is
         embedded here, once, when the dense leg or the caller (`need_vector`) uses its vector."""
-        vector = self.queries.embed_query(query) if need_vector or mode is not RetrievalMode.lexical else None
+        vector = None
+        if need_vector or mode is not RetrievalMode.lexical:
+            with timed("embed"):
+                vector = self.queries.embed_query(query)
         ranking = self.ranking(query, mode, max(pool, k), filters, vector)
-        return Retrieval(vector, ranking, self.top_passages(ranking, k), k)
+        with timed("passages"):
+            passages = self.top_passages(ranking, k)
+        return Retrieval(vector, ranking, passages, k)
 
     def ranking(self, query: str, mode: RetrievalMode, pool: int, filters: Filters | None = None,
                 query_vector: np.ndarray | None = None) -> Ranking:
@@ -81,9 +87,11 @@ class Retriever:
         lexical: list[tuple[int, float]] = []
         if mode in (RetrievalMode.dense, RetrievalMode.hybrid):
             vector = query_vector if query_vector is not None else self.queries.embed_query(query)
-            dense = [(hit.row, hit.score) for hit in self.index.backend.dense(vector, pool, scope)]
+            with timed("dense"):
+                dense = [(hit.row, hit.score) for hit in self.index.backend.dense(vector, pool, scope)]
         if mode in (RetrievalMode.lexical, RetrievalMode.hybrid):
-            lexical = [(hit.row, hit.score) for hit in self.index.backend.lexical(query, pool, scope)]
+            with timed("lexical"):
+                lexical = [(hit.row, hit.score) for hit in self.index.backend.lexical(query, pool, scope)]
         legs = {leg: [RankedChunk(i, s, frozenset({leg})) for i, s in ranked]
                 for leg, ranked in ((RetrievalMode.dense, dense), (RetrievalMode.lexical, lexical)) if ranked}
         if mode is not RetrievalMode.hybrid:
@@ -91,7 +99,8 @@ class Retriever:
         found_by = {i: {RetrievalMode.dense} for i, _ in dense}
         for i, _ in lexical:
             found_by.setdefault(i, set()).add(RetrievalMode.lexical)
-        fused = reciprocal_rank_fusion([[i for i, _ in dense], [i for i, _ in lexical]], k=self.rrf_k)
+        with timed("fuse"):
+            fused = reciprocal_rank_fusion([[i for i, _ in dense], [i for i, _ in lexical]], k=self.rrf_k)
         return Ranking([RankedChunk(int(i), s, frozenset(found_by[i])) for i, s in fused[:pool]], legs)
 
     def top_passages(self, ranking: Ranking, k: int) -> list[Passage]:

@@ -10,8 +10,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from index.errors import RunriError
+from service.api.docs import install_offline_docs
 from service.api.error_handlers import install_error_handlers
 from service.api.limits import BodyLimit
+from service.api.observability import install_observability
 from service.api.pages import install_pages
 from service.api.routes import router
 from service.api.security import SecurityHeaders, redact_access_log
@@ -43,6 +45,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         version="0.1.0",
         summary="Questions and quotes over news articles on Chinese migration to Japan, with exact citations.",
         lifespan=lifespan,
+        docs_url=None, redoc_url=None,  # served by install_offline_docs, without a CDN
     )
     app.state.engine = engine
     app.state.load_error = None
@@ -55,6 +58,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     install_error_handlers(app)
     app.include_router(router)
     install_pages(app)
+    install_offline_docs(app)
+    install_observability(app)
     return app
 
 

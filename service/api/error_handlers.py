@@ -4,7 +4,6 @@ codes. Every error body is {error, message}."""
 from __future__ import annotations
 
 import logging
-import uuid
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -14,6 +13,7 @@ from starlette.routing import Match
 
 from index import errors as index_errors
 from service import request_errors
+from service.api.observability import request_id_of
 
 log = logging.getLogger("runri.api")
 
@@ -75,7 +75,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        request_id = uuid.uuid4().hex[:16]
+        request_id = request_id_of(request)
         log.exception("unhandled error, request_id=%s, %s %s", request_id, request.method, request.url.path)
         return error_response(500, "internal_error", f"internal error; quote request id {request_id} "
                               "when reporting it", request_id=request_id)

@@ -14,11 +14,10 @@ from urllib.parse import unquote_plus
 # The web page: nothing from another origin, never framed.
 PAGE_CSP = ("default-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; "
             "frame-ancestors 'none'")
-# /docs and /redoc are FastAPI's pages, which load Swagger UI / ReDoc from jsDelivr with an inline script.
-DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-            "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-            "font-src 'self' https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com "
-            "https://cdn.jsdelivr.net; worker-src 'self' blob:; base-uri 'none'; form-action 'self'; "
+# /docs and /redoc are FastAPI's pages, with Swagger UI / ReDoc served by the app (service/api/docs.py)
+# and an inline script that starts them: nothing from another origin.
+DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; worker-src 'self' blob:; base-uri 'none'; form-action 'self'; "
             "frame-ancestors 'none'")
 # JSON and other files: nothing to run, nothing to frame.
 API_CSP = "default-src 'none'; frame-ancestors 'none'"

@@ -84,5 +84,5 @@ def server_config(app, settings: Settings, host: str, port: int, **overrides) ->
     return uvicorn.Config(app, **{**options, **overrides})
 
 
-def run(app, settings: Settings, host: str, port: int) -> None:
-    uvicorn.Server(server_config(app, settings, host, port)).run()
+def run(app, settings: Settings, host: str, port: int, **overrides) -> None:
+    uvicorn.Server(server_config(app, settings, host, port, **overrides)).run()

@@ -58,7 +58,7 @@ def test_refuses_duplicate_ids_in_catalog(tmp_path):
 
 def test_refuses_metadata_for_a_missing_file(tmp_path):
     seeds = _seeds_with(tmp_path, {"a.txt": b"Text."}, [{"id": "a"}, {"id": "ghost"}])
-    with pytest.raises(CorpusError, match=r"metadata for ghost but no such \.txt file"):
+    with pytest.raises(CorpusError, match=r"metadata for ghost but no such \.txt or \.md file"):
         load_corpus(seeds)
 
 
@@ -66,3 +66,23 @@ def test_refuses_a_bad_date(tmp_path):
     seeds = _seeds_with(tmp_path, {"a.txt": b"Text."}, [{"id": "a", "date": "May 2025"}])
     with pytest.raises(CorpusError, match=r"date 'May 2025' of a is not YYYY-MM-DD"):
         load_corpus(seeds)
+
+
+def test_markdown_articles_are_loaded_like_text(tmp_path):
+    seeds = _seeds_with(tmp_path, {"a.txt": b"Plain text.", "b.md": "# Notes\n\n*Markdown*, byte for byte.\n".encode(),
+                                   "notes.pdf": b"%PDF", "README": b"not an article"},
+                        [{"id": "b", "title": "Notes", "date": "2025-10-02"}])
+    docs = load_corpus(seeds)
+    assert sorted(docs) == ["a", "b"]
+    assert docs["b"].text == "# Notes\n\n*Markdown*, byte for byte.\n" and docs["b"].title == "Notes"
+
+
+def test_refuses_one_id_in_two_files(tmp_path):
+    seeds = _seeds_with(tmp_path, {"a.txt": b"Text.", "a.md": b"Text again."})
+    with pytest.raises(CorpusError, match=r"two files for a \(\.txt and \.md\); keep one"):
+        load_corpus(seeds)
+
+
+def test_refuses_a_folder_without_articles(tmp_path):
+    with pytest.raises(CorpusError, match=r"holds no \.txt or \.md articles"):
+        load_corpus(_seeds_with(tmp_path, {"notes.pdf": b"%PDF"}))

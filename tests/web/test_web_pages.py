@@ -38,10 +38,12 @@ def test_no_static_file_references_an_external_url():
         assert found is None, f"{file.name} references {found.group(0)!r}: the page must work offline"
 
 
-def test_unknown_article_is_a_json_404(client):
-    response = client.get("/read/no_such_doc")
-    assert response.status_code == 404
-    assert response.json()["error"] == "not_found"
+@pytest.mark.parametrize("doc_id", ["no_such_doc", "<script>alert(1)</script>"])
+def test_unknown_article_is_an_html_404_page(client, doc_id):
+    response = client.get(f"/read/{doc_id}")
+    assert response.status_code == 404 and response.headers["content-type"].startswith("text/html")
+    assert "No such article" in response.text and "<script>" not in response.text
+    assert "default-src 'self'" in response.headers["content-security-policy"]
 
 
 def test_the_json_api_and_its_docs_are_untouched(client):

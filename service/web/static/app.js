@@ -165,7 +165,7 @@ function abstainCard(result) {
   const reason = result.abstained_reason || "no sentence is close enough to the question";
   return el("article", {class: "card abstain", id: "abstain"},
     el("h2", {}, "The articles don’t answer this"),
-    el("p", {}, `Nothing in the five articles answers the question: ${reason}.`),
+    el("p", {}, `Nothing in ${theArticles()} answers the question: ${reason}.`),
     el("p", {class: "meta"}, `Best match confidence ${percent(result.confidence)}, too low to give an answer. `,
       "Try other words, or read the closest passages below."));
 }
@@ -208,9 +208,10 @@ const VERDICTS = {
   exact: ["Exact", "The text appears word for word in the article."],
   near: ["Altered", "Close to the article, but some words were changed, added or dropped."],
   paraphrase: ["Paraphrase", "The same idea in other words: the original wording is below."],
-  not_found: ["Not found", "Nothing in the five articles is close to this text."],
+  not_found: ["Not found", () => `Nothing in ${theArticles()} is close to this text.`],
 };
 
+const explain = (text) => (typeof text === "function" ? text() : text || "");
 const badge = (verdict) => el("span", {class: `badge ${verdict}`}, (VERDICTS[verdict] || [verdict])[0]);
 
 /** Word-level diff: <del> the article's words, <ins> the pasted ones. */
@@ -252,7 +253,7 @@ function renderQuote(result) {
   const whole = result.whole;
   const partly = result.verdict === "not_found" && result.sentences.some((s) => s.matches.length);
   const explanation = partly ? "The text as a whole is not in the articles, but some of its sentences are: see below."
-    : (VERDICTS[result.verdict] || [])[1] || "";
+    : explain((VERDICTS[result.verdict] || [])[1]);
   const best = whole.matches[0];
   const card = el("article", {class: `card verdict ${result.verdict}`, id: "verdict"},
     el("h2", {}, "Verdict: ", badge(result.verdict)),
@@ -311,10 +312,23 @@ function showTool(moveFocus) {
   if (moveFocus) $(wanted === "ask" ? "#question" : "#quote-text").focus();
 }
 
+/* The corpus is whatever the service indexes (seeds plus added articles): the page counts it. */
+const NUMBER_WORDS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+  "twelve"];
+let articleCount = null;
+
+function articlesPhrase(n) {
+  return `${NUMBER_WORDS[n] || n.toLocaleString("en")} article${n === 1 ? "" : "s"}`;
+}
+
+const theArticles = () => (articleCount === null ? "the articles" : `the ${articlesPhrase(articleCount)}`);
+
 async function listDocuments() {
   const list = $("#documents");
   try {
     const docs = await api("/documents");
+    articleCount = docs.length;
+    $("#corpus-size").textContent = articlesPhrase(articleCount);
     list.replaceChildren(...docs.map((d) => el("li", {},
       el("a", {href: `/read/${encodeURIComponent(d.id)}`}, d.title || "Untitled article"),
       el("span", {class: "meta"}, ` — ${d.publication || "Unknown publication"} · ${formatDate(d.date) || "undated"}`))));
