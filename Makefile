@@ -15,9 +15,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # torch first, pinned: 2.13.0 resolves to the local CPU wheel; anything else pulls GBs of CUDA.
+# The first install downloads several hundred MB (torch, the model, onnxruntime): pip shows its progress.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test]'
+	@echo "Installing into $(VENV): the first time downloads several hundred MB."
+	$(BIN)/pip install --progress-bar on torch==2.13.0
+	$(BIN)/pip install --progress-bar on -e '.[test]'
 	touch $@
 
 index: $(STAMP)
@@ -40,7 +42,7 @@ test: index $(CHROME_BINS)
 	$(BIN)/runri eval
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .hypothesis eval/reports bench/results *.egg-info
+	rm -rf $(VENV) data .cache .coverage .pytest_cache .hypothesis eval/reports bench/results test-artifacts *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 eval: index

@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
         gold = _gold(settings, args.questions, args.quotes)
         print(f"runri eval: {len(gold.questions)} questions and {len(gold.quotes)} quote cases "
               f"({', '.join(gold.files.values())}) on {settings.seeds_dir}", file=sys.stderr, flush=True)
-        report = run_eval(Engine.open(settings), gold)
+        report = run_eval(Engine.open(settings), gold, progress=True)
         baseline_file = args.baseline or baseline_path(gold.files)
         if args.update_baseline:
             write_baseline(report, baseline_file)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 from index.build import BuildParams, build_index, fingerprint
@@ -113,6 +114,9 @@ def build(settings: Settings, force: bool = False, progress: bool = False,
                     CachedEmbedder(lambda: embedder_for(settings), folder, model.dimension, model.name))
     else:
         embedder = embedder or embedder_for(settings)
+    if progress:  # the CLI's build: say what the silent seconds before the first bar are for
+        print(f"building the index of {len(corpus.documents)} documents in {settings.data_dir}; loading the model...",
+              file=sys.stderr, flush=True)
     index = build_index(corpus.documents, embedder, settings.resolved_model_path(), params, progress,
                         corpus.added_ids)
     save_index(index, settings.data_dir)

@@ -13,7 +13,13 @@
 from __future__ import annotations
 
 import os
-import shutil
+
+# ranx compiles its metrics with numba on first use: 10-50 s on 2 cores, for a hundred queries that the
+# same code, uncompiled, scores in a second (tests/eval/test_metrics_vs_ranx.py). Set before anything
+# imports numba (bm25s does), so every function is plain Python alike.
+os.environ.setdefault("NUMBA_DISABLE_JIT", "1")
+
+import shutil  # noqa: E402 (after the environment above)
 import socket
 import threading
 import time
@@ -35,10 +41,6 @@ SEEDS = REPO_ROOT / "seeds"
 SHARED_SEEDS = REPO_ROOT.parent / "shared" / "seeds"
 THREE_ARTICLES = Path(__file__).parent / "data" / "three_articles"
 SMALL_CHUNKS = {"chunk_size": 200, "chunk_overlap": 40}  # a few sentences per chunk: 3-4 chunks an article
-
-# ranx compiles its metrics with numba on first use: 10-50 s on 2 cores, for a hundred queries that the
-# same code, uncompiled, scores in a second (tests/eval/test_metrics_vs_ranx.py).
-os.environ.setdefault("NUMBA_DISABLE_JIT", "1")
 
 # Property tests draw the same examples on every run (a failure is reproduced by running it again),
 # and never replay examples saved by an earlier run.

@@ -62,3 +62,14 @@ def test_the_project_gold_set_runs_through_the_cli_and_fails_against_a_better_ba
     out = capsys.readouterr().out
     assert "GATE FAILED" in out and "retrieval.lexical.ndcg@10" in out
     assert json.loads((tmp_path / "r.json").read_text())["metrics"]["retrieval.lexical.ndcg@10"] < 1.0
+
+
+def test_a_run_shows_its_progress(engine, capsys):
+    """`runri eval` is a minute of silence otherwise: a bar counts its requests on stderr."""
+    from eval.runner import _Timer
+
+    timer = _Timer(progress=2)
+    assert timer.time("/ask", lambda: 42) == 42 and timer.time("/cite", lambda: 43) == 43
+    timer.close()
+    err = capsys.readouterr().err
+    assert "eval /cite" in err and "2/2" in err

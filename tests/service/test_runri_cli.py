@@ -155,3 +155,7 @@ def test_index_build_and_status(small_real_settings, copy_index, cli_env, capsys
     assert runri(["index", "status"]) == 0
     out = capsys.readouterr().out
     assert out.rstrip().endswith("fresh") and '"run-to-japan"' in out
+    assert runri(["index", "build", "--force"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("built 3 documents, 11 chunks, 19 sentences")
+    assert "building the index of 3 documents" in err and "embedding chunks" in err and "11/11" in err
