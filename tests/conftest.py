@@ -1,7 +1,7 @@
 """Shared fixtures.
 
-- The real thing, for end-to-end tests: one index over the five seed articles, built once per session
-  in a temp dir with the real model (loaded once per process): `settings`, `engine`, `client`, and
+- The real thing, for end-to-end tests: one index over the five seed articles, built with the real
+  model (loaded once per process) and kept between runs: `settings`, `engine`, `client`, and
   `live_server` (the same app served by uvicorn on a free local port).
 - The small thing, for unit tests where the model is not the point: the three-article corpus in
   tests/data/three_articles with the deterministic `HashingEmbedder`, built in milliseconds:
@@ -40,6 +40,7 @@ from tests.support import settings_over_copy
 SEEDS = REPO_ROOT / "seeds"
 SHARED_SEEDS = REPO_ROOT.parent / "shared" / "seeds"
 THREE_ARTICLES = Path(__file__).parent / "data" / "three_articles"
+TEST_INDEX = REPO_ROOT / ".cache" / "test-index"
 SMALL_CHUNKS = {"chunk_size": 200, "chunk_overlap": 40}  # a few sentences per chunk: 3-4 chunks an article
 
 # Property tests draw the same examples on every run (a failure is reproduced by running it again),
@@ -49,8 +50,11 @@ hypothesis_settings.load_profile("runri")
 
 
 @pytest.fixture(scope="session")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(data_dir=tmp_path_factory.mktemp("data"), seeds_dir=SEEDS)
+def settings() -> Settings:
+    """The seed corpus, its index kept in .cache/test-index between runs: `build` reuses it while its
+    fingerprint (articles, model, chunking) matches and rebuilds it otherwise, which saves a 15-30 s
+    build per run. Nothing writes to it: tests that write or break an index work on a `copy_index`."""
+    return Settings(data_dir=TEST_INDEX, seeds_dir=SEEDS)
 
 
 @pytest.fixture(scope="session")
