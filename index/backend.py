@@ -147,10 +147,10 @@ class FaissBackend:
     def with_added(self, documents: Mapping[str, Document], chunks: Sequence, sentences: Sequence,
                    chunk_matrix: np.ndarray, sentence_matrix: np.ndarray) -> FaissBackend:
         """Copies of the vector indexes with the new rows appended (this snapshot is untouched) and
-        BM25 rebuilt from the chunk texts (bm25s cannot add documents; tokenizing is cheap)."""
+        BM25 rebuilt with only the new chunks tokenized (bm25s cannot add documents)."""
         return FaissBackend(self.chunk_vectors.with_added(chunk_matrix),
                             self.sentence_vectors.with_added(sentence_matrix),
-                            LexicalIndex.build([c.text for c in chunks]), [c.doc_id for c in chunks],
+                            self.lexical_index.with_added([c.text for c in chunks]), [c.doc_id for c in chunks],
                             [s.doc_id for s in sentences], documents)
 
     def without_document(self, doc_id: str, documents: Mapping[str, Document], chunks: Sequence,
@@ -159,12 +159,20 @@ class FaissBackend:
         return FaissBackend(
             self.chunk_vectors.without_rows(self._chunk_doc_ids != doc_id, approximate_threshold, ivf),
             self.sentence_vectors.without_rows(self._sentence_doc_ids != doc_id, approximate_threshold, ivf),
-            LexicalIndex.build([c.text for c in chunks]), [c.doc_id for c in chunks],
+            self.lexical_index.without_rows(self._chunk_doc_ids != doc_id, [c.text for c in chunks]),
+            [c.doc_id for c in chunks],
             [s.doc_id for s in sentences], documents)
 
     @classmethod
     def load(cls, directory: Path, chunk_doc_ids: Sequence[str], sentence_doc_ids: Sequence[str],
-             documents: Mapping[str, Document]) -> FaissBackend:
-        return cls(DenseIndex.load(directory / CHUNK_VECTORS), DenseIndex.load(directory / SENTENCE_VECTORS),
-                   LexicalIndex.load(directory / BM25_DIR, size=len(chunk_doc_ids)), chunk_doc_ids,
-                   sentence_doc_ids, documents)
+             documents: Mapping[str, Document], segments: Sequence[tuple[np.ndarray, np.ndarray]] = ()
+             ) -> FaissBackend:
+        """The base vectors, then each segment's (chunk, sentence) vectors appended in order, as the
+        writes that added them did in memory (index/segments.py)."""
+        chunk_vectors = DenseIndex.load(directory / CHUNK_VECTORS)
+        sentence_vectors = DenseIndex.load(directory / SENTENCE_VECTORS)
+        if segments:
+            chunk_vectors = chunk_vectors.with_added(np.vstack([c for c, _ in segments]))
+            sentence_vectors = sentence_vectors.with_added(np.vstack([s for _, s in segments]))
+        return cls(chunk_vectors, sentence_vectors, LexicalIndex.load(directory / BM25_DIR, size=len(chunk_doc_ids)),
+                   chunk_doc_ids, sentence_doc_ids, documents)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -53,16 +54,39 @@ def _fold(word: str) -> str:
 class LexicalIndex:
     """BM25 scores over every chunk; a query's unknown words simply score nothing."""
 
-    def __init__(self, bm25: bm25s.BM25, size: int) -> None:
+    def __init__(self, bm25: bm25s.BM25, size: int, tokens: list[list[str]] | None = None) -> None:
         self._bm25 = bm25
         self.size = size
+        self._tokens = tokens  # each chunk's tokens, kept so a write re-tokenizes only its own chunks
 
     @classmethod
     def build(cls, texts: list[str]) -> LexicalIndex:
+        return cls.from_tokens([_tokens_of(t) for t in texts])
+
+    @classmethod
+    def from_tokens(cls, tokens: list[list[str]]) -> LexicalIndex:
         bm25 = bm25s.BM25()
         # bm25s needs at least one token per document; "" is its placeholder for an empty one.
-        bm25.index([tokenize(t) or [""] for t in texts], show_progress=False)
-        return cls(bm25, len(texts))
+        bm25.index([t or [""] for t in tokens], show_progress=False)
+        return cls(bm25, len(tokens), tokens)
+
+    def with_added(self, all_texts: list[str]) -> LexicalIndex:
+        """The index over `all_texts`, this index's chunks followed by new ones. bm25s cannot add
+        documents (every score depends on the corpus statistics), so it is rebuilt, but only the new
+        chunks are tokenized: tokenizing, not indexing, is most of a build."""
+        known = self._known_tokens(all_texts[: self.size])
+        return LexicalIndex.from_tokens(known + [_tokens_of(t) for t in all_texts[self.size:]])
+
+    def without_rows(self, keep: np.ndarray, kept_texts: list[str]) -> LexicalIndex:
+        """The index over the kept chunks (their texts given, in order), re-tokenizing nothing it knows."""
+        if self._tokens is None:
+            return LexicalIndex.build(kept_texts)
+        return LexicalIndex.from_tokens([t for t, k in zip(self._tokens, keep) if k])
+
+    def _known_tokens(self, texts: list[str]) -> list[list[str]]:
+        if self._tokens is None:  # loaded from disk: tokenized once, at the first write
+            self._tokens = [_tokens_of(t) for t in texts]
+        return self._tokens
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk for `query` (zeros when no query word is in the vocabulary)."""
@@ -84,6 +108,11 @@ class LexicalIndex:
         if int(bm25.scores["num_docs"]) != size:
             raise ValueError(f"BM25 index holds {bm25.scores['num_docs']} documents, expected {size}")
         return cls(bm25, size)
+
+
+def _tokens_of(text: str) -> list[str]:
+    """Interned: the same word in many chunks is stored once, however long the kept token lists get."""
+    return [sys.intern(t) for t in tokenize(text)]
 
 
 def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -41,6 +41,7 @@ class Manifest(BaseModel):
     counts: dict[str, int]
     dense_kind: str
     collections: dict[str, str] = {}  # Milvus backend: "chunks"/"sentences" -> collection name
+    segments: list[str] = []  # documents added since the last full save, in row order (index/segments.py)
     files: dict[str, int]  # file name -> size in bytes, to detect truncation cheaply
     library_versions: dict[str, str]
     build_seconds: float

@@ -16,11 +16,12 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.backend import FaissBackend, SearchBackend
+from index.backend import BM25_DIR, FaissBackend, SearchBackend
 from index.chunk import Chunk
 from index.corpus import Document, load_corpus, write_corpus
 from index.errors import DiskFullError, IndexCorruptError, IndexMissingError, IndexStaleError
 from index.manifest import Fingerprint, Manifest
+from index.segments import SEGMENTS_DIR, Segment, read_document, read_segment, write_segment
 from index.sentences import Sentence
 
 CURRENT = "index"
@@ -29,6 +30,22 @@ CHUNKS = "chunks.jsonl"
 SENTENCES = "sentences.jsonl"
 ADDED_DIR = "added"  # documents added through the API: part of the build, swapped in with it
 REBUILD_HINT = "rebuild it with `runri index build --force` (or `make index`)"
+MAX_SEGMENTS = 64  # beyond this many documents added since the last full save, a write saves in full
+
+
+@dataclass(frozen=True)
+class Delta:
+    """What one write changed relative to the build it started from (`base`, with `base_segments`), so
+    that saving the result writes only that: an added document's segment, or one segment fewer."""
+
+    base: str | None
+    base_segments: list[str]
+    segment: Segment | None = None
+    removed: str | None = None
+
+    def applies_to(self, current: str | None) -> bool:
+        return (self.base is not None and self.base == current
+                and (self.segment is not None or self.removed in self.base_segments))
 
 
 @dataclass
@@ -43,6 +60,7 @@ class CorpusIndex:
     backend: SearchBackend
     added_ids: frozenset[str] = frozenset()  # documents added at run time, not from seeds/
     build_name: str | None = None  # the build directory this was loaded from or saved to
+    delta: Delta | None = None  # set by index/update.py: what changed since `build_name`
     _sentence_starts: dict[str, list[int]] = field(default_factory=dict, repr=False)
     _sentence_rows: dict[str, list[int]] = field(default_factory=dict, repr=False)
 
@@ -88,7 +106,12 @@ def save_index(index: CorpusIndex, data_dir: Path) -> Path:
     data_dir.mkdir(parents=True, exist_ok=True)
     build_dir = data_dir / f"index-{uuid.uuid4().hex[:12]}"
     tmp_dir = data_dir / f".{build_dir.name}.tmp"
+    delta = index.delta
+    incremental = (delta is not None and isinstance(index.backend, FaissBackend)
+                   and len(index.manifest.segments) <= MAX_SEGMENTS and delta.applies_to(current_build_name(data_dir)))
     try:
+        if incremental:
+            return _save_delta(index, delta, data_dir, build_dir, tmp_dir)
         return _save(index, data_dir, build_dir, tmp_dir)
     except BaseException as exc:
         full = _is_disk_full(exc, data_dir)
@@ -96,7 +119,7 @@ def save_index(index: CorpusIndex, data_dir: Path) -> Path:
         if current_build_name(data_dir) != build_dir.name:
             shutil.rmtree(build_dir, ignore_errors=True)
         if full and current_build_name(data_dir) != build_dir.name:  # else it was published after all
-            needed = estimated_bytes(index)
+            needed = estimated_bytes(index, delta if incremental else None)
             raise DiskFullError(f"no space left in RUNRI_DATA_DIR ({data_dir}; needs about "
                                 f"{math.ceil(needed / 1_000_000)} MB free); nothing was changed: free some space "
                                 "and send the write again", needed) from exc
@@ -104,6 +127,7 @@ def save_index(index: CorpusIndex, data_dir: Path) -> Path:
 
 
 def _save(index: CorpusIndex, data_dir: Path, build_dir: Path, tmp_dir: Path) -> Path:
+    """A full save: every row in the base files, every added document in added/, no segments."""
     tmp_dir.mkdir()
     _write_jsonl(tmp_dir / CHUNKS, ({"id": c.id, "doc_id": c.doc_id, "start": c.start, "end": c.end,
                                      "text": c.text} for c in index.chunks))
@@ -111,23 +135,63 @@ def _save(index: CorpusIndex, data_dir: Path, build_dir: Path, tmp_dir: Path) ->
                                         for s in index.sentences))
     index.backend.save(tmp_dir)
     write_corpus([index.documents[d] for d in sorted(index.added_ids)], tmp_dir / ADDED_DIR)
+    index.manifest.segments = []
+    _finish(index, data_dir, build_dir, tmp_dir, new_files=None)
+    return build_dir
+
+
+def _save_delta(index: CorpusIndex, delta: Delta, data_dir: Path, build_dir: Path, tmp_dir: Path) -> Path:
+    """Only what the write changed: the added document's segment (or none for a removal) and BM25, whose
+    scores all move with the corpus; every other file is a hard link to the previous build's."""
+    base = data_dir / delta.base
+    tmp_dir.mkdir()
+    dropped = f"{SEGMENTS_DIR}/{delta.removed}/" if delta.removed else None
+    for source in base.rglob("*"):
+        relative = source.relative_to(base).as_posix()
+        if (not source.is_file() or relative == MANIFEST or relative.startswith(f"{BM25_DIR}/")
+                or (dropped and relative.startswith(dropped))):
+            continue
+        (tmp_dir / relative).parent.mkdir(parents=True, exist_ok=True)
+        os.link(source, tmp_dir / relative)
+    new_files = []
+    if delta.segment is not None:
+        new_files += write_segment(tmp_dir / SEGMENTS_DIR / delta.segment.document.id, delta.segment)
+    index.backend.lexical_index.save(tmp_dir / BM25_DIR)
+    new_files += [p for p in (tmp_dir / BM25_DIR).rglob("*") if p.is_file()]
+    _finish(index, data_dir, build_dir, tmp_dir, new_files)
+    return build_dir
+
+
+def _finish(index: CorpusIndex, data_dir: Path, build_dir: Path, tmp_dir: Path, new_files: list[Path] | None
+            ) -> None:
+    """Manifest, fsync (`new_files` only, when the rest are links to files already on disk), then the
+    atomic swap: until the link moves, readers and a restart see the previous build."""
     index.manifest.files = _file_sizes(tmp_dir)
     (tmp_dir / MANIFEST).write_text(index.manifest.model_dump_json(indent=2), encoding="utf-8")
-    _fsync_tree(tmp_dir)
+    _fsync_tree(tmp_dir, None if new_files is None else [*new_files, tmp_dir / MANIFEST])
     tmp_dir.rename(build_dir)
     _point_current_at(data_dir, build_dir)
     index.backend.publish()
     _remove_old_builds(data_dir, keep=build_dir)
     index.build_name = build_dir.name
-    return build_dir
+    index.delta = None
 
 
-def estimated_bytes(index: CorpusIndex) -> int:
-    """About what a build of `index` takes on disk (float32 vectors, the JSONL rows, BM25, added texts)."""
+def estimated_bytes(index: CorpusIndex, delta: Delta | None = None) -> int:
+    """About what saving `index` writes (float32 vectors, the rows, BM25, texts): the whole build, or
+    with a `delta` only its segment and BM25."""
+    dimension = index.manifest.fingerprint.model.dimension
     chunk_text = sum(len(c.text.encode("utf-8")) for c in index.chunks)
-    vectors = (len(index.chunks) + len(index.sentences)) * 4 * index.manifest.fingerprint.model.dimension
+    bm25 = int(1.4 * chunk_text)
+    if delta is not None:
+        segment = delta.segment
+        if segment is None:
+            return bm25
+        rows = len(segment.chunk_spans) + len(segment.sentence_spans)
+        return bm25 + len(segment.document.text.encode("utf-8")) + rows * (4 * dimension + 20) + 1000
+    vectors = (len(index.chunks) + len(index.sentences)) * 4 * dimension
     added = sum(len(index.documents[d].text.encode("utf-8")) + 300 for d in index.added_ids)
-    return chunk_text + 100 * len(index.chunks) + 75 * len(index.sentences) + vectors + int(1.4 * chunk_text) + added
+    return chunk_text + 100 * len(index.chunks) + 75 * len(index.sentences) + vectors + bm25 + added
 
 
 def remove_stale_builds(data_dir: Path) -> list[str]:
@@ -169,9 +233,18 @@ def current_build_name(data_dir: Path) -> str | None:
 
 
 def load_added(data_dir: Path) -> dict[str, Document]:
-    """The documents added at run time, kept inside the current build (none when there is no index)."""
+    """The documents added at run time, kept inside the current build (none when there is no index):
+    those folded into its base (added/) and those in segments since."""
     folder = data_dir / CURRENT / ADDED_DIR
-    return load_corpus(folder, allow_empty=True) if folder.is_dir() else {}
+    added = load_corpus(folder, allow_empty=True) if folder.is_dir() else {}
+    segments = data_dir / CURRENT / SEGMENTS_DIR
+    if segments.is_dir():
+        try:
+            for doc in (read_document(path) for path in sorted(segments.iterdir())):
+                added[doc.id] = doc
+        except (OSError, ValueError, KeyError) as exc:
+            raise IndexCorruptError(f"an added document in {segments} is unreadable ({exc}); {REBUILD_HINT}") from exc
+    return added
 
 
 def read_manifest(data_dir: Path) -> Manifest:
@@ -199,11 +272,17 @@ def load_index(data_dir: Path, documents: dict[str, Document], expected: Fingerp
     try:
         chunks = [Chunk(**row) for row in _read_jsonl(directory / CHUNKS)]
         sentences = [Sentence(**row) for row in _read_jsonl(directory / SENTENCES)]
+        segments = [read_segment(directory / SEGMENTS_DIR / name) for name in manifest.segments]
+        base_rows = len(chunks)
+        for segment in segments:
+            doc = segment.document
+            chunks += [Chunk(len(chunks) + i, doc.id, s, e, doc.text[s:e]) for i, (s, e) in enumerate(segment.chunk_spans)]
+            sentences += [Sentence(len(sentences) + i, doc.id, s, e) for i, (s, e) in enumerate(segment.sentence_spans)]
         if manifest.fingerprint.backend == "milvus":
             backend = _open_milvus(manifest, milvus, chunks, sentences)
         else:
             backend = FaissBackend.load(directory, [c.doc_id for c in chunks], [s.doc_id for s in sentences],
-                                        documents)
+                                        documents, [(g.chunk_vectors, g.sentence_vectors) for g in segments])
     except (OSError, RuntimeError, ValueError, TypeError, KeyError) as exc:
         raise IndexCorruptError(f"index in {directory} is corrupt ({exc}); {REBUILD_HINT}") from exc
     counts = {"chunks": len(chunks), "sentences": len(sentences), **backend.counts(), "documents": len(documents)}
@@ -211,7 +290,7 @@ def load_index(data_dir: Path, documents: dict[str, Document], expected: Fingerp
     if mismatched:
         raise IndexCorruptError(f"index in {directory} is inconsistent: {mismatched} (found, manifest); "
                                 f"{REBUILD_HINT}")
-    _check_chunk_offsets(chunks, documents, directory)
+    _check_chunk_offsets(chunks[:base_rows], documents, directory)  # segment chunks are cut from their text
     return CorpusIndex(manifest, documents, chunks, sentences, backend, added_ids, build_name)
 
 
@@ -275,12 +354,14 @@ def _read_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in lines if line.strip()]
 
 
-def _fsync_tree(directory: Path) -> None:
-    for path in directory.rglob("*"):
+def _fsync_tree(directory: Path, files: list[Path] | None = None) -> None:
+    """Every file (or only `files`), then every folder, so new entries and links are durable too."""
+    for path in directory.rglob("*") if files is None else files:
         if path.is_file():
             with path.open("rb") as handle:
                 os.fsync(handle.fileno())
-    _fsync_dir(directory)
+    for folder in [p for p in directory.rglob("*") if p.is_dir()] + [directory]:
+        _fsync_dir(folder)
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -2,14 +2,18 @@
 
 Only the added document is chunked and embedded; removing one keeps every other vector as stored
 (the backend decides how: copies of the FAISS indexes, or Milvus upserts and deletes).
-BM25 is rebuilt from the chunk texts (bm25s has no incremental add; tokenizing is cheap next to
-embedding). Both functions return a new CorpusIndex and never modify the one given, so a reader
-holding the old index keeps a consistent snapshot while the new one is built and persisted.
+BM25 is rebuilt from the kept tokens plus the new chunks' (bm25s has no incremental add). Both
+functions return a new CorpusIndex and never modify the one given, so a reader holding the old index
+keeps a consistent snapshot while the new one is built and persisted. The new index records its
+`Delta`, so that saving it writes only what changed (index/segments.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+import numpy as np
 
 from index.chunk import Chunk, ChunkerSettings, chunk_documents
 from index.corpus import Document
@@ -17,7 +21,8 @@ from index.dense import IvfParams
 from index.embed import Embedder
 from index.manifest import Manifest, utc_now
 from index.sentences import Sentence, split_sentences
-from index.store import CorpusIndex
+from index.segments import Segment
+from index.store import CorpusIndex, Delta
 
 
 @dataclass(frozen=True)
@@ -27,16 +32,25 @@ class UpdateParams:
     ivf: IvfParams = IvfParams()
 
 
-def add_document(index: CorpusIndex, doc: Document, embedder: Embedder, params: UpdateParams) -> CorpusIndex:
+Progress = Callable[[int, int], None]  # (texts embedded so far, texts to embed)
+
+
+def add_document(index: CorpusIndex, doc: Document, embedder: Embedder, params: UpdateParams,
+                 progress: Progress | None = None, batch: int = 32) -> CorpusIndex:
+    """`progress` hears how far the embedding is, one batch of `batch` texts at a time."""
     chunks = chunk_documents([doc], params.chunker, first_id=len(index.chunks))
     first = len(index.sentences)
     sentences = [Sentence(first + i, doc.id, s.start, s.end) for i, s in enumerate(split_sentences(doc.text))]
-    vectors = embedder.embed([c.text for c in chunks] + [doc.text[s.start:s.end] for s in sentences])
+    vectors = embed_in_batches(embedder, [c.text for c in chunks] + [doc.text[s.start:s.end] for s in sentences],
+                               batch, progress)
     documents = {**index.documents, doc.id: doc}
     all_chunks, all_sentences = index.chunks + chunks, index.sentences + sentences
     backend = index.backend.with_added(documents, all_chunks, all_sentences, vectors[: len(chunks)],
                                        vectors[len(chunks):])
-    return _next(index, documents, all_chunks, all_sentences, backend, index.added_ids | {doc.id})
+    segment = Segment(doc, [(c.start, c.end) for c in chunks], [(s.start, s.end) for s in sentences],
+                      vectors[: len(chunks)], vectors[len(chunks):])
+    return _next(index, documents, all_chunks, all_sentences, backend, index.added_ids | {doc.id},
+                 index.manifest.segments + [doc.id], Delta(index.build_name, index.manifest.segments, segment))
 
 
 def remove_document(index: CorpusIndex, doc_id: str, params: UpdateParams) -> CorpusIndex:
@@ -47,11 +61,27 @@ def remove_document(index: CorpusIndex, doc_id: str, params: UpdateParams) -> Co
     documents = {k: v for k, v in index.documents.items() if k != doc_id}
     backend = index.backend.without_document(doc_id, documents, chunks, sentences, params.approximate_threshold,
                                              params.ivf)
-    return _next(index, documents, chunks, sentences, backend, index.added_ids - {doc_id})
+    segments = [name for name in index.manifest.segments if name != doc_id]
+    return _next(index, documents, chunks, sentences, backend, index.added_ids - {doc_id}, segments,
+                 Delta(index.build_name, index.manifest.segments, removed=doc_id))
+
+
+def embed_in_batches(embedder: Embedder, texts: list[str], batch: int, progress: Progress | None = None
+                     ) -> np.ndarray:
+    """Embed a few texts at a time, shortest first (little padding per batch), in the calling thread:
+    a write's embedding then runs at its thread's priority and says how far it is."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    vectors = np.empty((len(texts), embedder.dimension), dtype=np.float32)
+    for start in range(0, len(texts), batch):
+        rows = order[start:start + batch]
+        vectors[rows] = embedder.embed([texts[i] for i in rows])
+        if progress is not None:
+            progress(min(start + batch, len(texts)), len(texts))
+    return vectors
 
 
 def _next(index: CorpusIndex, documents: dict[str, Document], chunks: list[Chunk], sentences: list[Sentence],
-          backend, added_ids: frozenset[str]) -> CorpusIndex:
+          backend, added_ids: frozenset[str], segments: list[str], delta: Delta) -> CorpusIndex:
     old = index.manifest  # same model and chunking: only the documents change in the fingerprint
     manifest = Manifest(
         fingerprint=old.fingerprint.model_copy(update={
@@ -60,10 +90,12 @@ def _next(index: CorpusIndex, documents: dict[str, Document], chunks: list[Chunk
                 **backend.counts()},
         dense_kind=backend.dense_kind,
         collections=old.collections,
+        segments=segments,
         files={},
         library_versions=old.library_versions,
         build_seconds=old.build_seconds,
         built_at=utc_now(),
     )
-    return CorpusIndex(manifest, documents, chunks, sentences, backend, frozenset(added_ids), index.build_name)
+    return CorpusIndex(manifest, documents, chunks, sentences, backend, frozenset(added_ids), index.build_name,
+                       delta=delta)
 

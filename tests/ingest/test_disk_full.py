@@ -38,8 +38,8 @@ subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount
 data = mount / "data"
 shutil.copytree(source, data, symlinks=True)
 filler = mount / "filler"
-with filler.open("wb") as out:  # leave about 100 KB: far less than a build needs
-    out.write(b"\0" * (shutil.disk_usage(mount).free - 100_000))
+with filler.open("wb") as out:  # leave 16 KB (four pages): less than even a one-segment save needs
+    out.write(b"\0" * (shutil.disk_usage(mount).free - 16_000))
 settings = Settings(data_dir=data, seeds_dir=seeds, api_token=token, **same_index)
 auth = {"Authorization": f"Bearer {token}"}
 article = {"title": "Disk full", "text": "Quokkaville's archive filled every shelf. The librarians kept 812 boxes."}

@@ -1,0 +1,72 @@
+"""A segment: one document added since the last full save of the index, stored on its own.
+
+A write that adds a document persists only this: the text and metadata, its chunk and sentence spans
+and their vectors (float32). Everything else in the new build directory is a hard link to the file of
+the build before it, so a write costs what it changed, not the size of the index. Loading appends the
+segments, in the manifest's order, after the base rows (index/store.py); a full save folds them back
+into the base.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from index.corpus import Document, sha256_text
+
+SEGMENTS_DIR = "segments"
+TEXT = "document.txt"
+META = "document.json"
+CHUNKS = "chunks.json"
+SENTENCES = "sentences.json"
+CHUNK_VECTORS = "chunks.npy"
+SENTENCE_VECTORS = "sentences.npy"
+
+
+@dataclass(frozen=True)
+class Segment:
+    document: Document
+    chunk_spans: list[tuple[int, int]]
+    sentence_spans: list[tuple[int, int]]
+    chunk_vectors: np.ndarray | None  # None when read without vectors (documents only)
+    sentence_vectors: np.ndarray | None
+
+
+def write_segment(folder: Path, segment: Segment) -> list[Path]:
+    """Write one segment; returns the files written (the caller fsyncs them)."""
+    folder.mkdir(parents=True)
+    doc = segment.document
+    (folder / TEXT).write_bytes(doc.text.encode("utf-8"))
+    meta = {"id": doc.id, "sha256": doc.sha256, "title": doc.title, "publication": doc.publication,
+            "author": doc.author, "date": doc.date.isoformat() if doc.date else None, "url": doc.url}
+    (folder / META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    (folder / CHUNKS).write_text(json.dumps(segment.chunk_spans), encoding="utf-8")
+    (folder / SENTENCES).write_text(json.dumps(segment.sentence_spans), encoding="utf-8")
+    for name, vectors in ((CHUNK_VECTORS, segment.chunk_vectors), (SENTENCE_VECTORS, segment.sentence_vectors)):
+        np.save(folder / name, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
+    return [folder / name for name in (TEXT, META, CHUNKS, SENTENCES, CHUNK_VECTORS, SENTENCE_VECTORS)]
+
+
+def read_document(folder: Path) -> Document:
+    """The segment's document; its text must still hash to the sha256 it was stored with."""
+    meta = json.loads((folder / META).read_text(encoding="utf-8"))
+    text = (folder / TEXT).read_bytes().decode("utf-8")
+    if sha256_text(text) != meta["sha256"]:
+        raise ValueError(f"{folder / TEXT} does not match the sha256 it was stored with")
+    return Document(id=meta["id"], text=text, sha256=meta["sha256"], title=meta["title"],
+                    publication=meta["publication"], author=meta["author"],
+                    date=date.fromisoformat(meta["date"]) if meta["date"] else None, url=meta["url"])
+
+
+def read_segment(folder: Path) -> Segment:
+    spans = [json.loads((folder / name).read_text(encoding="utf-8")) for name in (CHUNKS, SENTENCES)]
+    chunk_vectors, sentence_vectors = (np.load(folder / name, allow_pickle=False)
+                                       for name in (CHUNK_VECTORS, SENTENCE_VECTORS))
+    if len(chunk_vectors) != len(spans[0]) or len(sentence_vectors) != len(spans[1]):
+        raise ValueError(f"segment {folder} holds vectors for other rows than its spans")
+    return Segment(read_document(folder), [tuple(s) for s in spans[0]], [tuple(s) for s in spans[1]],
+                   chunk_vectors, sentence_vectors)
