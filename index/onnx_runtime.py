@@ -33,7 +33,7 @@ def supports(model) -> bool:
 
 class OnnxTransformer:
     """Two sessions over one exported file: queries run on `threads` (1: a short query is too small
-    to split), build batches on `batch_threads` (every core: a batch of 32 texts splits well)."""
+    to split), build batches on `batch_threads` (RUNRI_BUILD_THREADS; 1 measured best on a shared 2-core machine)."""
 
     def __init__(self, model, cache_dir: Path, threads: int = 1, batch_threads: int | None = None) -> None:
         self._model = model  # kept for its tokenizer (`preprocess`), so tokens match torch exactly
