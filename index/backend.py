@@ -39,15 +39,18 @@ class Scope:
     publication: str | None = None  # compared case-insensitively
     date_from: date | None = None
     date_to: date | None = None
+    include_undated: bool = False  # with a date range, also admit documents that state no date
 
     def admits(self, doc: Document) -> bool:
         if self.doc_ids is not None and doc.id not in self.doc_ids:
             return False
         if self.publication is not None and (doc.publication or "").casefold() != self.publication_key:
             return False
-        if self.date_from is not None and (doc.date is None or doc.date < self.date_from):
+        if doc.date is None:
+            return self.include_undated or (self.date_from is None and self.date_to is None)
+        if self.date_from is not None and doc.date < self.date_from:
             return False
-        if self.date_to is not None and (doc.date is None or doc.date > self.date_to):
+        if self.date_to is not None and doc.date > self.date_to:
             return False
         return True
 

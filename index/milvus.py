@@ -110,12 +110,14 @@ def filter_expression(scope: Scope | None) -> str:
         parts.append(f"doc_id in {json.dumps(sorted(scope.doc_ids), ensure_ascii=False)}")
     if scope.publication_key is not None:
         parts.append(f"publication == {json.dumps(scope.publication_key, ensure_ascii=False)}")
-    if scope.date_from is not None or scope.date_to is not None:
-        parts.append('date != ""')
+    dated = []
     if scope.date_from is not None:
-        parts.append(f'date >= "{scope.date_from.isoformat()}"')
+        dated.append(f'date >= "{scope.date_from.isoformat()}"')
     if scope.date_to is not None:
-        parts.append(f'date <= "{scope.date_to.isoformat()}"')
+        dated.append(f'date <= "{scope.date_to.isoformat()}"')
+    if dated:
+        in_range = " and ".join(['date != ""', *dated])
+        parts.append(f'(date == "" or ({in_range}))' if scope.include_undated else in_range)
     return " and ".join(parts)
 
 

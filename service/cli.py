@@ -184,7 +184,8 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from service.models import AskRequest, RetrievalMode
 
     request = _validated(AskRequest, question=args.question, k=args.k, mode=RetrievalMode.from_str(args.mode))
-    result = Engine.open(settings).ask(request.question, request.k, request.mode)
+    result = Engine.open(settings).ask(request.question, request.k, request.mode,
+                                       link_base=_link_base(settings))
     if args.json:
         print(result.model_dump_json(indent=2))
         return 0
@@ -195,9 +196,9 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  [{p.doc_id} {p.start}:{p.end}] " + p.text.replace("\n", " ")[:200])
         return 0
     a = result.answer
-    source = ", ".join(str(x) for x in (a.title, a.publication, a.date) if x) or a.doc_id
     print(f"Answer (confidence {result.confidence:.2f}): {a.text}")
-    print(f"Source: {source} [{a.doc_id} {a.start}:{a.end}]")
+    print(f"Source: {_source(a)} [{a.doc_id} {a.start}:{a.end}]")
+    print(f"Link: {a.link}")
     passage = next((p for p in result.passages if p.doc_id == a.doc_id and p.start <= a.start < p.end), None)
     if passage is not None:
         marked = (passage.text[:a.start - passage.start] + ">>" + a.text + "<<"
@@ -246,27 +247,48 @@ def _cite(args: argparse.Namespace, settings: Settings) -> int:
     from service.models import CiteRequest
 
     request = _validated(CiteRequest, text=args.text)
-    result = Engine.open(settings).cite(request.text)
+    result = Engine.open(settings).cite(request.text, link_base=_link_base(settings))
     if args.json:
         print(result.model_dump_json(indent=2))
         return 0
     checks = [result.whole] + result.sentences
+    if result.whole.verdict.value == "exact" and result.sentences:
+        checks = [result.whole]  # every sentence is exact too: said once
     for number, check in enumerate(checks):
         if number == 1:
             print("\nSentence by sentence:")
         print(f"{_VERDICTS[check.verdict.value]}: {check.text}")
         for m in check.matches:
-            source = ", ".join(str(x) for x in (m.title, m.publication, m.date) if x) or m.doc_id
-            print(f"  {m.verdict.value} ({m.score:.2f}) in {source} [{m.doc_id} {m.start}:{m.end}]")
+            print(f"  {m.verdict.value} ({m.score:.2f}) in {_source(m)} [{m.doc_id} {m.start}:{m.end}]")
+            for change in m.material_changes:
+                what = "the figure differs" if change.kind == "figure" else "a negation was added or dropped"
+                print(f"  !! {what} from the source: '{change.original}' -> '{change.pasted}'")
             print(f"  original: {m.text}")
-            changes = [d for d in m.diff if d.op != "equal"]
+            for omission in m.omissions:
+                print(f"  omitted (marked with an ellipsis): {omission.text}")
+            changes = [d for d in m.diff if d.op not in ("equal", "omit")]
             if changes:
                 print("  changed: " + "; ".join(_describe(d) for d in changes))
+            print(f"  link: {m.link}")
+    if result.partial:
+        print(f"\nPARTIAL: {result.note}")
     return 0
 
 
-_VERDICTS = {"exact": "EXACT quote", "near": "ALTERED quote", "paraphrase": "PARAPHRASE",
-             "not_found": "NOT FOUND in the articles"}
+_VERDICTS = {"exact": "EXACT quote", "near": "REWORDED quote", "altered": "ALTERED quote: it changes what the source says",
+             "paraphrase": "PARAPHRASE", "not_found": "NOT FOUND in the articles"}
+
+
+def _source(citation) -> str:
+    """Publication, author, "title", date and URL, saying 'undated' and so on where a field is unknown."""
+    return ", ".join([citation.publication or "unknown publication", citation.author or "unknown author",
+                      f'"{citation.title}"' if citation.title else "untitled",
+                      str(citation.date) if citation.date else "undated"]
+                     + ([citation.url] if citation.url else []))
+
+
+def _link_base(settings: Settings) -> str:
+    return settings.public_url or f"http://{settings.host}:{settings.port}"
 
 
 def _describe(step) -> str:

@@ -7,15 +7,17 @@ import time
 
 from index.corpus import Document
 from index.embed import Embedder
-from index.sentences import Sentence, split_sentences
+from index.sentences import Sentence
 from index.store import CorpusIndex
 from service.answer import AnswerPolicy, SentenceScorer
-from service.cite import CiteRules, Found, QuoteFinder
+from service.cite import CheckedSpan, CiteRules, Found, QuoteFinder
 from service.corroborate import CorroborationRule, corroborating_sentences
 from service.index_lifecycle import embedder_for, open_index
+from service.links import on_base, quote_check_path
 from service.metrics import timed
-from service.models import (Answer, AskResult, CiteResult, Corroboration, Filters, Passage, QuoteCheck,
-                            QuoteMatch, RetrievalMode, SearchResult, Span, Verdict)
+from service.models import (MAX_QUOTE_CHARS, Answer, AskResult, CiteResult, Corroboration, Excerpt, Filters, Omission,
+                            Passage,
+                            QuoteCheck, QuoteMatch, RetrievalMode, SearchResult, Span, Verdict)
 from service.request_errors import DocumentNotFoundError, InvalidRequestError
 from service.retrieve import Retrieval, Retriever
 from service.settings import Settings
@@ -33,8 +35,13 @@ class Engine:
         self.corroboration = CorroborationRule(settings.corroboration_min_similarity,
                                                settings.corroboration_min_shared)
         self.quotes = QuoteFinder(index, self.retriever, self.scorer, CiteRules(
-            settings.cite_near_min_similarity, settings.cite_paraphrase_min_similarity,
-            settings.cite_paraphrase_min_shared, settings.cite_candidate_pool, settings.cite_max_matches))
+            near_min_similarity=settings.cite_near_min_similarity,
+            altered_min_wording=settings.cite_altered_min_wording,
+            paraphrase_min_similarity=settings.cite_paraphrase_min_similarity,
+            paraphrase_min_shared=settings.cite_paraphrase_min_shared,
+            candidate_pool=settings.cite_candidate_pool, max_matches=settings.cite_max_matches,
+            piece_max_chars=settings.cite_piece_max_chars, omission_max_chars=settings.cite_omission_max_chars,
+            time_budget_s=settings.cite_time_budget_s))
 
     @classmethod
     def open(cls, settings: Settings) -> Engine:
@@ -42,14 +49,19 @@ class Engine:
         index = open_index(settings)
         return cls(settings, index, embedder_for(settings))
 
+    def link_base(self, request_base: str | None = None) -> str | None:
+        """Where shareable links point: RUNRI_PUBLIC_URL, else the host the request came to."""
+        return self.settings.public_url or request_base
+
     def search(self, query: str, k: int | None = None, mode: RetrievalMode = RetrievalMode.hybrid,
-               filters: Filters | None = None) -> SearchResult:
+               filters: Filters | None = None, link_base: str | None = None) -> SearchResult:
         started = time.perf_counter()
         passages = self._retrieve(query, k, mode, filters).passages
-        return SearchResult(query=query, mode=mode, passages=passages, took_ms=_ms_since(started))
+        result = SearchResult(query=query, mode=mode, passages=passages, took_ms=_ms_since(started))
+        return on_base(result, self.link_base(link_base))
 
     def ask(self, question: str, k: int | None = None, mode: RetrievalMode = RetrievalMode.hybrid,
-            filters: Filters | None = None) -> AskResult:
+            filters: Filters | None = None, link_base: str | None = None) -> AskResult:
         """The best answering sentence of the top passages, its confidence and its corroboration,
         or an abstention that still returns the passages for the reader to judge."""
         started = time.perf_counter()
@@ -57,17 +69,19 @@ class Engine:
         with timed("answer"):
             decision = self.answers.decide(question, retrieval)
         if decision.sentence is None:
-            return AskResult(question=question, answer=None, confidence=decision.confidence,
-                             abstained_reason=decision.abstained_reason, passages=decision.passages,
-                             also_reported_in=[], took_ms=_ms_since(started))
+            result = AskResult(question=question, answer=None, confidence=decision.confidence,
+                               abstained_reason=decision.abstained_reason, passages=decision.passages,
+                               also_reported_in=[], took_ms=_ms_since(started))
+            return on_base(result, self.link_base(link_base))
         best = decision.sentence
         with timed("corroborate"):
             corroborating = corroborating_sentences(self.index, self.scorer, best, self.corroboration)
         _highlight(decision.passages, [best] + [s for s, _ in corroborating])
-        return AskResult(question=question, answer=Answer.of(self.index.documents[best.doc_id], best.start, best.end),
-                         confidence=decision.confidence, abstained_reason=None, passages=decision.passages,
-                         also_reported_in=[self._corroboration(s, sim) for s, sim in corroborating],
-                         took_ms=_ms_since(started))
+        result = AskResult(question=question, answer=Answer.of(self.index.documents[best.doc_id], best.start, best.end),
+                           confidence=decision.confidence, abstained_reason=None, passages=decision.passages,
+                           also_reported_in=[self._corroboration(s, sim) for s, sim in corroborating],
+                           took_ms=_ms_since(started))
+        return on_base(result, self.link_base(link_base))
 
     def _retrieve(self, query: str, k: int | None, mode: RetrievalMode, filters: Filters | None,
                   need_vector: bool = False) -> Retrieval:
@@ -75,26 +89,32 @@ class Engine:
         return self.retriever.retrieve(query, mode, k or self.settings.default_k, self.settings.candidate_pool,
                                        filters, need_vector)
 
-    def cite(self, text: str) -> CiteResult:
+    def cite(self, text: str, link_base: str | None = None) -> CiteResult:
         """Where the pasted text comes from: checked whole, and sentence by sentence when it holds
-        several (a paragraph of claims from different places)."""
+        several (a paragraph of claims from different places). Text over the limit is refused, never
+        cut: a verdict on part of a text would pass for a verdict on all of it."""
         started = time.perf_counter()
+        if len(text) > MAX_QUOTE_CHARS:
+            raise InvalidRequestError(f"text: {len(text):,} characters is over the limit of {MAX_QUOTE_CHARS:,}; "
+                                      "check it in parts")
         with timed("cite"):
-            spans = split_sentences(text)
-            whole = self._check(text, 0, len(text), paraphrase=len(spans) <= 1)
-            sentences = [self._check(text, s.start, s.end) for s in spans] if len(spans) > 1 else []
-        return CiteResult(text=text, verdict=whole.verdict, whole=whole, sentences=sentences,
-                          took_ms=_ms_since(started))
+            checked = self.quotes.check(text)
+        whole = self._check(text, checked.whole)
+        result = CiteResult(text=text, verdict=whole.verdict, whole=whole,
+                            sentences=[self._check(text, s) for s in checked.sentences], partial=checked.partial,
+                            note=checked.note, link=quote_check_path(text), took_ms=_ms_since(started))
+        return on_base(result, self.link_base(link_base))
 
-    def _check(self, text: str, start: int, end: int, paraphrase: bool = True) -> QuoteCheck:
-        quote = self.quotes.parse(text[start:end])
-        matches = [self._quote_match(f) for f in self.quotes.find(quote, paraphrase)]
-        return QuoteCheck(text=text[start:end], start=start, end=end,
+    def _check(self, text: str, checked: CheckedSpan) -> QuoteCheck:
+        matches = [self._quote_match(f) for f in checked.found]
+        return QuoteCheck(text=text[checked.start:checked.end], start=checked.start, end=checked.end,
                           verdict=matches[0].verdict if matches else Verdict.not_found, matches=matches)
 
     def _quote_match(self, found: Found) -> QuoteMatch:
-        return QuoteMatch.of(self.index.documents[found.doc_id], found.start, found.end,
-                             verdict=found.verdict, score=found.score, diff=found.diff)
+        doc = self.index.documents[found.doc_id]
+        return QuoteMatch.of(doc, found.start, found.end, verdict=found.verdict, score=found.score,
+                             diff=list(found.diff), material_changes=list(found.material),
+                             omissions=[Omission(start=s, end=e, text=doc.text[s:e]) for s, e in found.omissions])
 
     def _corroboration(self, s: Sentence, similarity: float) -> Corroboration:
         return Corroboration.of(self.index.documents[s.doc_id], s.start, s.end, similarity=round(similarity, 4))
@@ -105,15 +125,15 @@ class Engine:
             raise DocumentNotFoundError(f"no document with id {doc_id!r}")
         return doc
 
-    def excerpt(self, doc_id: str, start: int, end: int, context: int) -> tuple[Document, str, str, str]:
-        """(document, text before, cited text, text after) for a stable citation link."""
+    def excerpt(self, doc_id: str, start: int, end: int, context: int, link_base: str | None = None) -> Excerpt:
+        """The cited text with `context` characters either side: a stable citation link's target."""
         doc = self.document(doc_id)
         if not 0 <= start < end <= len(doc.text):
             raise InvalidRequestError(f"offsets must satisfy 0 <= start < end <= {len(doc.text)} for "
                                       f"{doc_id}; got start={start}, end={end}")
-        before = doc.text[max(0, start - context):start]
-        after = doc.text[end:end + context]
-        return doc, before, doc.text[start:end], after
+        excerpt = Excerpt.of(doc, start, end, before=doc.text[max(0, start - context):start],
+                             after=doc.text[end:end + context])
+        return on_base(excerpt, self.link_base(link_base))
 
 
 def _highlight(passages: list[Passage], sentences: list[Sentence]) -> None:

@@ -7,7 +7,8 @@ import unicodedata
 from datetime import date
 from enum import Enum
 
-from typing import Annotated
+from typing import Annotated, Literal
+from urllib.parse import quote
 
 from pydantic import BaseModel, BeforeValidator, Field, field_validator
 
@@ -15,6 +16,7 @@ from index.corpus import Document
 
 
 MAX_K = 50  # the most passages one request may ask for: the API, the CLI and RUNRI_DEFAULT_K share it
+MAX_QUOTE_CHARS = 5000  # the longest text /cite and `runri cite` check; longer is refused, never cut
 
 
 class RetrievalMode(str, Enum):
@@ -54,6 +56,10 @@ class Filters(BaseModel):
     publication: str | None = Field(default=None, description="Only this publication (case-insensitive).")
     date_from: IsoDate | None = Field(default=None, description="Only documents dated on or after this day.")
     date_to: IsoDate | None = Field(default=None, description="Only documents dated on or before this day.")
+    include_undated: bool = Field(
+        default=False, description="With date_from or date_to: also keep articles that state no date (three of "
+                                   "the five seed articles do not). Default false: a date filter keeps only "
+                                   "articles dated inside it; the web page sends true.")
 
     def is_empty(self) -> bool:
         return not any((self.doc_ids, self.publication, self.date_from, self.date_to))
@@ -91,8 +97,9 @@ class AskRequest(BaseModel):
 class CiteRequest(BaseModel):
     """The body of POST /cite, and what `runri cite` validates."""
 
-    text: str = Field(min_length=1, max_length=5000,
-                      description="The quote or claim as pasted: 1-5000 characters after trimming.")
+    text: str = Field(min_length=1, max_length=MAX_QUOTE_CHARS,
+                      description=f"The quote or claim as pasted: 1-{MAX_QUOTE_CHARS} characters. Longer text is a "
+                                  "422, never cut.")
 
     _trimmed = field_validator("text")(classmethod(lambda cls, value: _not_blank(value)))
 
@@ -103,21 +110,40 @@ class Span(BaseModel):
 
 
 class Citation(BaseModel):
-    """A verbatim excerpt of one article and where it stands: `document.text[start:end] == text`."""
+    """A verbatim excerpt of one article and where it stands: `document.text[start:end] == text`, with
+    everything a published citation needs. A field the article does not state is null."""
 
     doc_id: str
     title: str | None
     publication: str | None
+    author: str | None
     date: date | None
+    url: str | None = Field(description="Where the article was published, when known.")
     start: int
     end: int
     text: str
+    link: str = Field(description="A shareable link to this excerpt in the reader, /read/{doc_id}#start-end, "
+                                  "on RUNRI_PUBLIC_URL (default: the host the request was sent to).")
 
     @classmethod
     def of(cls, doc: Document, start: int, end: int, **fields):
         """The one place an excerpt is cut from an article, so its text always matches its offsets."""
-        return cls(doc_id=doc.id, title=doc.title, publication=doc.publication, date=doc.date,
-                   start=start, end=end, text=doc.text[start:end], **fields)
+        return cls(doc_id=doc.id, title=doc.title, publication=doc.publication, author=doc.author,
+                   date=doc.date, url=doc.url, start=start, end=end, text=doc.text[start:end],
+                   link=reader_path(doc.id, start, end), **fields)
+
+
+def reader_path(doc_id: str, start: int | None = None, end: int | None = None) -> str:
+    """The reader page of an article, at a span when given (a path: service/links.py adds the host)."""
+    path = f"/read/{quote(doc_id, safe='')}"
+    return path if start is None else f"{path}#{start}-{end}"
+
+
+class Excerpt(Citation):
+    """A citation link's target: the exact text plus some context either side."""
+
+    before: str
+    after: str
 
 
 class Passage(Citation):
@@ -158,27 +184,58 @@ class AskResult(BaseModel):
 class Verdict(str, Enum):
     """How a pasted quote relates to the articles, from strongest to weakest."""
 
-    exact = "exact"            # verbatim once typography (quotes, dashes, ellipses, spacing, case) is folded
-    near = "near"              # altered: words changed, dropped or added, typos, punctuation, cut short
+    exact = "exact"            # verbatim once typography (quotes, dashes, ellipses, spacing, case) is folded;
+                               # pieces joined by an ellipsis are exact when each is, in order, in one passage
+    near = "near"              # the same claim, reworded: words changed, dropped or added, typos, punctuation
+    altered = "altered"        # the wording aligns but a figure or a negation differs: a misquote
     paraphrase = "paraphrase"  # the same claim in other words
     not_found = "not_found"    # nothing in the articles passes the thresholds
+
+    @property
+    def rank(self) -> int:
+        """0 for the strongest verdict; matches are listed strongest first."""
+        return list(Verdict).index(self)
 
 
 class DiffOp(BaseModel):
     """One step of the word-level diff from the original wording to the pasted one."""
 
-    op: str = Field(description="equal, replace, insert (words the pasted text added) or delete "
-                                "(original words the pasted text dropped).")
+    op: Literal["equal", "replace", "insert", "delete", "omit"] = Field(
+        description="equal; replace; insert (words the pasted text added); delete (original words the pasted "
+                    "text dropped without saying so); omit (original text the pasted text left out and marked "
+                    "with an ellipsis).")
     pasted: str
     original: str
 
 
+class MaterialChange(BaseModel):
+    """A change that makes the quote say something else: a different figure, an added or dropped negation."""
+
+    kind: Literal["figure", "negation"]
+    original: str = Field(description="The article's wording at the change (empty when the quote added it).")
+    pasted: str = Field(description="The quote's wording at the change (empty when the quote dropped it).")
+
+
+class Omission(BaseModel):
+    """Article text inside a match that the quote left out and marked with an ellipsis."""
+
+    start: int
+    end: int
+    text: str
+
+
 class QuoteMatch(Citation):
-    """Where a quote comes from: the article's own wording at `[start:end]`."""
+    """Where a quote comes from: the article's own wording at `[start:end]`, omitted parts included."""
 
     verdict: Verdict
-    score: float = Field(description="exact: 1; near: character similarity; paraphrase: cosine similarity.")
-    diff: list[DiffOp] = Field(default_factory=list, description="Word-level changes (near matches only).")
+    score: float = Field(description="exact: 1; near and altered: character similarity; paraphrase: cosine "
+                                     "similarity.")
+    diff: list[DiffOp] = Field(default_factory=list, description="Word-level changes (near, altered, and exact "
+                                                                 "quotes with omissions).")
+    material_changes: list[MaterialChange] = Field(
+        default_factory=list, description="altered only: each changed figure or negation.")
+    omissions: list[Omission] = Field(
+        default_factory=list, description="What the quote's ellipses stand for, at the article's offsets.")
 
 
 class QuoteCheck(BaseModel):
@@ -196,6 +253,10 @@ class CiteResult(BaseModel):
     verdict: Verdict = Field(description="The verdict for the whole text.")
     whole: QuoteCheck
     sentences: list[QuoteCheck] = Field(description="One check per sentence when the text holds several.")
+    partial: bool = Field(default=False, description="True when the time budget (RUNRI_CITE_TIME_BUDGET_S) ran "
+                                                     "out: `sentences` then holds only the sentences checked.")
+    note: str | None = Field(default=None, description="Why the result is partial.")
+    link: str = Field(description="A link that reproduces this check in the web page: /?quote=...")
     took_ms: float
 
 

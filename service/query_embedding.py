@@ -88,6 +88,22 @@ class CachedQueryEmbedder:
         with self._lock:
             self._cache.clear()
 
+    def embed_many(self, texts: list[str]) -> list[np.ndarray]:
+        """Several texts of one request (a pasted paragraph's sentences): the ones not cached go
+        through the model together, in one forward pass."""
+        with self._lock:
+            cached = {t: self._cache[t] for t in texts if t in self._cache}
+        missing = list(dict.fromkeys(t for t in texts if t not in cached))
+        if missing:
+            vectors = self._embedder.embed(missing)
+            with self._lock:
+                for text, vector in zip(missing, vectors):
+                    vector.setflags(write=False)
+                    cached[text] = self._cache[text] = vector
+                while len(self._cache) > self._size:
+                    self._cache.popitem(last=False)
+        return [cached[t] for t in texts]
+
     def embed_query(self, text: str) -> np.ndarray:
         with self._lock:
             vector = self._cache.get(text)

@@ -62,7 +62,7 @@ class Retriever:
                 raise InvalidRequestError(f"filters.doc_ids names unknown documents: {', '.join(map(repr, unknown))}; "
                                           "GET /documents lists the valid ids")
         return Scope(frozenset(filters.doc_ids) if filters.doc_ids else None, filters.publication,
-                     filters.date_from, filters.date_to)
+                     filters.date_from, filters.date_to, filters.include_undated)
 
     def retrieve(self, query: str, mode: RetrievalMode, k: int, pool: int, filters: Filters | None = None,
                  need_vector: bool = False) -> Retrieval:

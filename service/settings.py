@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 from typing import Literal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -108,10 +109,26 @@ class Settings(BaseSettings):
                                                   description="Sentence cosine for a paraphrase.")
     cite_paraphrase_min_shared: float = Field(default=0.2, ge=0, le=1,
                                               description="IDF-weighted share of the quote's words a paraphrase shares.")
-    cite_candidate_pool: int = Field(default=10, ge=1, le=1000, description="Chunks per retriever searched for altered quotes.")
+    cite_altered_min_wording: float = Field(
+        default=0.85, ge=0, le=1, description="For a quote whose figures or negations differ from the source: the "
+                                              "similarity the rest of its wording needs to be 'altered', not a "
+                                              "different claim.")
+    cite_candidate_pool: int = Field(default=10, ge=1, le=1000, description="Chunks BM25 ranks per quote, searched "
+                                                                            "for altered quotes.")
     cite_max_matches: int = Field(default=10, ge=1, le=1000, description="Occurrences listed per quote.")
+    cite_piece_max_chars: int = Field(default=400, ge=50, le=5000,
+                                      description="Longest piece of a pasted text aligned at once: bounds the cost "
+                                                  "of one alignment.")
+    cite_omission_max_chars: int = Field(default=1000, ge=0, le=100_000,
+                                         description="Longest source stretch an ellipsis may stand for (pieces stay "
+                                                     "in one passage).")
+    cite_time_budget_s: float = Field(default=2.0, gt=0, le=60, description="Time one /cite request may take; then "
+                                                                            "it returns what it has, marked partial.")
 
     # HTTP.
+    public_url: str | None = Field(
+        default=None, description="Base of the shareable links in responses and copied citations, e.g. "
+                                  "https://quotes.example.org; unset: the host each request was sent to.")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     api_token: SecretStr | None = Field(
@@ -181,6 +198,17 @@ class Settings(BaseSettings):
         if value is not None and not value.is_dir():
             raise ValueError(f"{value} is not a folder holding a sentence-transformers model")
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_http_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parsed = urlsplit(value.strip())
+        if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.query or parsed.fragment:
+            raise ValueError(f"RUNRI_PUBLIC_URL must be an http(s) URL without query or fragment, such as "
+                             f"https://quotes.example.org; got {value!r}")
+        return value.strip().rstrip("/")
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:

@@ -1,41 +1,112 @@
 """Word-level diff between an article's wording and a pasted quote: what the quote changed.
 
-Words are compared after typographic normalization and without the punctuation around them, so the
-diff names changed words ("simple" for "easy"), not curly quotes or a dropped comma; the similarity
-score already accounts for punctuation. Each step quotes both sides verbatim.
+Both sides are split into words after typographic normalization (service/normalize.py), and a word is
+compared without the punctuation around it, so the diff names changed words ("simple" for "easy"), not
+curly quotes or a dropped comma; the similarity score already accounts for punctuation. The alignment
+is rapidfuzz's longest common subsequence of words (`Indel.opcodes`): a dropped word is a deletion, a
+moved word a deletion in one place and an insertion in another, and a deletion directly next to an
+insertion is shown as one replacement. Each step quotes both sides verbatim, at their own offsets.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import cached_property
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import Indel
 
 from service.models import DiffOp
-from service.normalize import normalize
+from service.normalize import Normalized, normalize
 
-_WORD = re.compile(r"\S+")
+_CJK = "\u2e80-\u9fff\u3040-\u30ff\uac00-\ud7af\uf900-\ufaff"
+# A CJK character is a word of its own (the script has no spaces); elsewhere a word is a run of non-spaces
+# between dashes ("long-term" and "long term" say the same; normalization joins "value — and" into "value-and").
+_WORD = re.compile(rf"[{_CJK}]|[^\s\-{_CJK}]+")
 _EDGE_PUNCTUATION = re.compile(r"^\W+|\W+$")
+_CURRENCY = "$¥€£"
 
 
-def word_diff(original: str, pasted: str) -> list[DiffOp]:
+@dataclass(frozen=True)
+class Words:
+    """The words of `source`, found in its normalized form: `keys[i]` is word i folded and without
+    the punctuation around it, `spans[i]` where that key stands in `norm.text`. Punctuation alone is
+    no word."""
+
+    source: str
+    norm: Normalized
+    spans: tuple[tuple[int, int], ...]
+    keys: tuple[str, ...]
+
+    @classmethod
+    def of(cls, source: str, norm: Normalized | None = None) -> Words:
+        norm = norm if norm is not None else normalize(source)
+        spans, keys = [], []
+        for match in _WORD.finditer(norm.text):
+            found = _key(match.group())
+            if found is not None:
+                start, end = found
+                spans.append((match.start() + start, match.start() + end))
+                keys.append(match.group()[start:end])
+        return cls(source, norm, tuple(spans), tuple(keys))
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    @cached_property
+    def starts(self) -> list[int]:
+        """Normalized start offset of each word, for bisecting."""
+        return [s for s, _ in self.spans]
+
+    def original_span(self, i: int, j: int) -> tuple[int, int]:
+        """Offsets into `source` from word i to word j-1 (requires i < j)."""
+        return self.norm.original_span(self.spans[i][0], self.spans[j - 1][1])
+
+    def text(self, i: int, j: int) -> str:
+        """The verbatim source text from word i to word j-1; empty when i == j."""
+        if j <= i:
+            return ""
+        start, end = self.original_span(i, j)
+        return self.source[start:end]
+
+
+def _key(token: str) -> tuple[int, int] | None:
+    """Where the word stands in a token, without the punctuation around it; a figure keeps its
+    currency sign and percent sign ("$2.4mn", "58%"). None for punctuation alone."""
+    key = _EDGE_PUNCTUATION.sub("", token)
+    if not key:
+        return None
+    start = token.index(key)
+    end = start + len(key)
+    if start > 0 and token[start - 1] in _CURRENCY and key[0].isdigit():
+        start -= 1
+    if end < len(token) and token[end] == "%" and key[-1].isdigit():
+        end += 1
+    return start, end
+
+
+def word_diff(original: Words, pasted: Words) -> list[DiffOp]:
     """Steps turning `original` into `pasted`, equal runs included so the whole can be rendered."""
-    a = [(m.start(), m.end()) for m in _WORD.finditer(original)]
-    b = [(m.start(), m.end()) for m in _WORD.finditer(pasted)]
-    a_keys = [_key(original[s:e]) for s, e in a]
-    b_keys = [_key(pasted[s:e]) for s, e in b]
-    steps = []
-    for op in Levenshtein.opcodes(a_keys, b_keys):
-        steps.append(DiffOp(op=op.tag, original=_join(original, a, op.src_start, op.src_end),
-                            pasted=_join(pasted, b, op.dest_start, op.dest_end)))
-    return steps
+    return [DiffOp(op=tag, original=original.text(i1, i2), pasted=pasted.text(j1, j2))
+            for tag, i1, i2, j1, j2 in word_opcodes(original.keys, pasted.keys)]
 
 
-def _key(word: str) -> str:
-    folded = normalize(word).text
-    return _EDGE_PUNCTUATION.sub("", folded) or folded
+def word_opcodes(a: tuple[str, ...] | list[str], b: tuple[str, ...] | list[str]
+                 ) -> list[tuple[str, int, int, int, int]]:
+    """(tag, a_start, a_end, b_start, b_end) over a longest common subsequence of the two word lists;
+    consecutive deletions and insertions are merged into one `replace`."""
+    steps: list[list] = []
+    for op in Indel.opcodes(list(a), list(b)):
+        tag = op.tag
+        if steps and tag != "equal" and steps[-1][0] != "equal":
+            last = steps[-1]
+            last[0] = "replace" if last[0] != tag or last[0] == "replace" else tag
+            last[2], last[4] = op.src_end, op.dest_end
+            continue
+        steps.append([tag, op.src_start, op.src_end, op.dest_start, op.dest_end])
+    return [tuple(step) for step in steps]
 
 
-def _join(text: str, words: list[tuple[int, int]], i: int, j: int) -> str:
-    """The verbatim text from word i to word j-1 (empty when i == j)."""
-    return text[words[i][0]:words[j - 1][1]] if j > i else ""
+def diff_text(original: str, pasted: str) -> list[DiffOp]:
+    """`word_diff` of two plain strings (the CLI and tests use it)."""
+    return word_diff(Words.of(original), Words.of(pasted))

@@ -52,8 +52,17 @@ def search_filters(
     publication: Annotated[str | None, Query(description="Only this publication.")] = None,
     date_from: Annotated[IsoDate | None, Query(description="Only documents dated on/after (YYYY-MM-DD).")] = None,
     date_to: Annotated[IsoDate | None, Query(description="Only documents dated on/before (YYYY-MM-DD).")] = None,
+    include_undated: Annotated[bool, Query(description="With a date filter, also keep articles that state no "
+                                                       "date (default false; the web page sends true).")] = False,
 ) -> Filters:
-    return Filters(doc_ids=doc_id, publication=publication, date_from=date_from, date_to=date_to)
+    return Filters(doc_ids=doc_id, publication=publication, date_from=date_from, date_to=date_to,
+                   include_undated=include_undated)
+
+
+def request_base(request: Request) -> str:
+    """The scheme and host this request was sent to: the base of shareable links when
+    RUNRI_PUBLIC_URL is unset."""
+    return str(request.base_url).rstrip("/")
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
@@ -61,3 +70,4 @@ IngestorDep = Annotated[Ingestor, Depends(get_ingestor)]
 WriteAccess = Depends(require_write_access)
 FiltersDep = Annotated[Filters, Depends(search_filters)]
 CpuPoolDep = Annotated[WorkPool, Depends(get_cpu_pool)]
+LinkBaseDep = Annotated[str, Depends(request_base)]

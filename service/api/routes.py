@@ -8,11 +8,11 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from service.api.deps import CpuPoolDep, EngineDep, FiltersDep, IngestorDep, WriteAccess
-from service.api.schemas import AskRequest, CiteRequest, DocumentFull, DocumentSummary, Excerpt, Health, Ready
+from service.api.deps import CpuPoolDep, EngineDep, FiltersDep, IngestorDep, LinkBaseDep, WriteAccess
+from service.api.schemas import AskRequest, CiteRequest, DocumentFull, DocumentSummary, Health, Ready
 from service.api.upload import OPENAPI_BODY, read_new_document
-from service.models import (DOC_ID_PATTERN, MAX_K, AddResult, AskResult, CiteResult, RemoveResult, RetrievalMode,
-                            SearchResult)
+from service.models import (DOC_ID_PATTERN, MAX_K, AddResult, AskResult, CiteResult, Excerpt, RemoveResult,
+                            RetrievalMode, SearchResult)
 from service.request_errors import InvalidRequestError
 
 router = APIRouter()
@@ -75,44 +75,47 @@ def remove_document(ingestor: IngestorDep,
 
 @router.get("/documents/{doc_id}/excerpt", response_model=Excerpt, tags=["documents"],
             responses={404: {"description": "Unknown document id"}, 422: {"description": "Bad offsets"}})
-def get_excerpt(doc_id: str, engine: EngineDep, start: Annotated[int, Query(ge=0)],
+def get_excerpt(doc_id: str, engine: EngineDep, base: LinkBaseDep, start: Annotated[int, Query(ge=0)],
                 end: Annotated[int, Query(ge=1)],
                 context: Annotated[int, Query(ge=0, le=2000, description="Characters shown around it.")] = 200
                 ) -> Excerpt:
-    """The exact cited text with some context: a stable citation link."""
-    doc, before, _, after = engine.excerpt(doc_id, start, end, context)
-    return Excerpt.of(doc, start, end, before=before, after=after)
+    """The exact cited text with some context and the article's author, publication, title, date and
+    URL: what the reader page's "Copy citation" copies."""
+    return engine.excerpt(doc_id, start, end, context, link_base=base)
 
 
 @router.get("/search", response_model=SearchResult, tags=["search"])
 def search(
     engine: EngineDep,
     filters: FiltersDep,
+    base: LinkBaseDep,
     q: Annotated[str, Query(min_length=1, max_length=1000, description="What to look for.")],
     k: Annotated[int | None, Query(ge=1, le=MAX_K, description="How many passages (default: RUNRI_DEFAULT_K, 5).")
                  ] = None,
     mode: Annotated[RetrievalMode, Query(description="dense, lexical or hybrid.")] = RetrievalMode.hybrid,
 ) -> SearchResult:
     """Top-k passages with exact offsets: `text == document.text[start:end]`."""
-    return engine.search(_not_blank(q, "q"), k, mode, filters)
+    return engine.search(_not_blank(q, "q"), k, mode, filters, link_base=base)
 
 
 @router.post("/ask", response_model=AskResult, tags=["ask"],
              responses={422: {"description": "Invalid question, k, mode or filters"}})
-def ask(request: AskRequest, engine: EngineDep) -> AskResult:
+def ask(request: AskRequest, engine: EngineDep, base: LinkBaseDep) -> AskResult:
     """An extractive answer with exact offsets, its supporting passages and the other articles that
     say the same, or `answer: null` with the reason when the articles do not answer it."""
-    return engine.ask(request.question, request.k, request.mode, request.filters)
+    return engine.ask(request.question, request.k, request.mode, request.filters, link_base=base)
 
 
 @router.post("/cite", response_model=CiteResult, tags=["cite"],
-             responses={422: {"description": "Empty, over-long or non-string text"},
+             responses={422: {"description": "Empty, non-string text, or text over 5,000 characters (never cut)"},
                         503: {"description": "Busy: every CPU worker and its queue taken (see Retry-After)"}})
-async def cite(request: CiteRequest, engine: EngineDep, pool: CpuPoolDep) -> CiteResult:
-    """Where a pasted quote or claim comes from: `exact`, `near` (altered, with a word diff),
-    `paraphrase` or `not_found`, with every occurrence at the article's own offsets; checked whole and,
-    when it holds several sentences, sentence by sentence."""
-    return await pool.run(engine.cite, request.text)
+async def cite(request: CiteRequest, engine: EngineDep, pool: CpuPoolDep, base: LinkBaseDep) -> CiteResult:
+    """Where a pasted quote or claim comes from: `exact` (ellipses may mark omissions, listed in
+    `omissions`), `near` (reworded, with a word diff), `altered` (a figure or negation differs: see
+    `material_changes`), `paraphrase` or `not_found`, with every occurrence at the article's own offsets;
+    checked whole and, when it holds several sentences, sentence by sentence, within a time budget
+    (`partial` says when it ran out)."""
+    return await pool.run(engine.cite, request.text, base)
 
 
 def _not_blank(value: str, field: str) -> str:

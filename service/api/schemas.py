@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from service.models import AskRequest, CiteRequest, Citation  # noqa: F401 (the request bodies live in the core)
+from service.models import AskRequest, CiteRequest  # noqa: F401 (the request bodies live in the core)
 
 if TYPE_CHECKING:
     from index.corpus import Document
@@ -58,8 +58,3 @@ class DocumentFull(DocumentSummary):
         return super().of(doc, url=doc.url, sha256=doc.sha256, text=doc.text)
 
 
-class Excerpt(Citation):
-    """A citation link's target: the exact text plus some context either side."""
-
-    before: str
-    after: str

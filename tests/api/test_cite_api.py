@@ -84,15 +84,62 @@ def test_typos_are_near_and_each_is_named(client):
     assert _changes(match) == [("replace", "reputation", "reputaton"), ("replace", "Japanese", "Japanse")]
 
 
-def test_a_quote_cut_short_is_near_and_shows_what_was_dropped(client):
+def test_an_ellipsis_is_an_omission_exact_with_the_omitted_span_listed(client):
     body = _cite(client, "Under the program, hundreds of thousands of young workers from Asia took jobs in "
                          "Japanese farms ... and long-term care facilities.")
+    [match] = body["whole"]["matches"]
+    assert body["verdict"] == "exact" and match["doc_id"] == DOC_004
+    assert match["text"].startswith("Under the program") and match["text"].endswith("long-term care facilities.")
+    [omitted] = match["omissions"]
+    assert omitted["text"] == "factories" == _text(client, DOC_004)[omitted["start"]:omitted["end"]]
+    assert [(d["op"], d["original"], d["pasted"]) for d in match["diff"] if d["op"] != "equal"] == [
+        ("omit", "factories", "...")]
+    assert match["material_changes"] == []
+
+
+@pytest.mark.parametrize("quote,omitted", [
+    ("Japan is stable...It has rational politics", []),  # the ellipsis stands for a full stop only
+    ("“Japan is stable. It has rational politics. [...] It just has a normal society.”",
+     ["It has no Chinese nationalists. No Maga."]),
+    ("…confronted richer and more sophisticated immigrants from Asia",
+     ["“I think this is the first time that Japan has really"]),
+    ("Cao reckons that, in early 2024, there were just three Chinese families . . .",
+     ["including her own, in her apartment building."]),
+])
+def test_pieces_in_order_within_one_passage_are_exact(client, quote, omitted):
+    body = _cite(client, quote)
     match = body["whole"]["matches"][0]
-    assert body["verdict"] == "near" and match["doc_id"] == DOC_004
-    assert "farms, factories, and long-term care facilities." in match["text"]
-    assert _changes(match) == [("replace", "factories,", "...")]
+    assert body["verdict"] == "exact" and match["doc_id"] == DOC_002
+    assert [o["text"] for o in match["omissions"]] == omitted
 
 
+def test_pieces_out_of_order_are_not_exact(client):
+    body = _cite(client, "It has rational politics... Japan is stable")
+    assert body["verdict"] != "exact"
+
+
+def test_dropped_words_are_deletions_and_the_original_is_not_cut_short(client):
+    body = _cite(client, "I think this is the first time that Japan has really confronted richer immigrants from Asia")
+    match = body["whole"]["matches"][0]
+    assert body["verdict"] == "near" and match["doc_id"] == DOC_002
+    assert match["text"].endswith("confronted richer and more sophisticated immigrants from Asia")
+    assert _changes(match) == [("delete", "and more sophisticated", "")]
+
+
+@pytest.mark.parametrize("quote,kind,original,pasted", [
+    ("Economist Jasper Koll estimates that Japan loses 2,500 people every day through aging, but gains 1,500 "
+     "applications for long-stay visas every day as well.", "figure", "1,200", "1,500"),
+    ("Economist Jasper Koll estimates that Japan loses 3,500 people every day through aging.", "figure", "2,500",
+     "3,500"),
+    ("Chinese citizens can buy land outright in their own country—they only lease it for 60 years.", "negation",
+     "cannot", "can"),
+    ("The odds that it can manage immigration are not good.", "negation", "", "not"),
+])
+def test_a_changed_figure_or_negation_is_altered_with_the_change_named(client, quote, kind, original, pasted):
+    body = _cite(client, quote)
+    match = body["whole"]["matches"][0]
+    assert body["verdict"] == "altered" == match["verdict"]
+    assert [(c["kind"], c["original"], c["pasted"]) for c in match["material_changes"]] == [(kind, original, pasted)]
 def test_a_paraphrase_names_its_source_sentence(client):
     body = _cite(client, "The ESDP, due to begin by 2027, is a three-year scheme meant to keep foreign workers "
                          "in Japan's workforce for the long haul instead of sending them home.")
@@ -106,7 +153,8 @@ def test_a_paraphrase_names_its_source_sentence(client):
     "“Japan will become the Singapore of Northeast Asia for wealthy Chinese families,” says Masutomo.",
     "Cao says she regrets moving to Tokyo and plans to return to China next year.",
     "The number of Chinese living in Japan reached 920,000 at the end of 2024.",
-    "Economist Jasper Koll estimates that Japan loses 3,500 people every day through aging.",
+    "The number of Chinese residents in Tokyo grew to 157,396 in 2024, triple the 2010 figure.",
+    "About 30 things I of social the.",
 ])
 def test_fabricated_quotes_are_not_attributed(client, quote):
     body = _cite(client, quote)
@@ -124,6 +172,39 @@ def test_a_paragraph_is_checked_whole_and_sentence_by_sentence(client):
 
 def test_one_sentence_is_not_repeated_sentence_by_sentence(client):
     assert _cite(client, "I was chased by the police.")["sentences"] == []
+
+
+def test_a_long_exact_text_is_exact_whole_and_each_sentence_says_so(client):
+    text = _text(client, DOC_002)[2000:7000]
+    text = text[text.index(". ") + 2:text.rindex(". ") + 1]
+    body = _cite(client, text)
+    assert body["verdict"] == "exact" and body["partial"] is False
+    assert body["whole"]["matches"][0]["text"] == text
+    assert len(body["sentences"]) > 10 and {s["verdict"] for s in body["sentences"]} == {"exact"}
+
+
+def test_over_the_time_budget_the_result_is_partial(settings, engine):
+    from service.engine import Engine
+
+    hurried = Engine(settings.model_copy(update={"cite_time_budget_s": 1e-6}), engine.index, engine.embedder)
+    result = hurried.cite("Japan is simple to enter and invest in. I was chased by the police. Japan is stable.")
+    assert result.partial and result.sentences == []
+    assert "time budget ran out" in result.note
+
+
+def test_a_text_over_the_limit_is_refused_not_cut(client, engine):
+    from service.request_errors import InvalidRequestError
+
+    text = "Japan is stable. " * 353  # 6,001 characters
+    response = client.post("/cite", json={"text": text})
+    assert response.status_code == 422 and "at most 5000 characters" in response.json()["message"]
+    with pytest.raises(InvalidRequestError, match="6,001 characters is over the limit of 5,000"):
+        engine.cite(text)
+
+
+def test_the_result_is_a_link_that_reproduces_the_check(client):
+    body = _cite(client, "Japan is simple to enter & invest in?")
+    assert body["link"] == "http://testserver/?quote=Japan+is+simple+to+enter+%26+invest+in%3F#quote"
 
 
 @pytest.mark.parametrize("body,fragment", [
@@ -158,6 +239,8 @@ def test_the_cli_prints_verdict_original_and_diff(settings, engine, monkeypatch,
     finally:
         get_settings.cache_clear()
     out = capsys.readouterr().out
-    assert "ALTERED quote" in out
+    assert "REWORDED quote" in out
     assert "original: Japan is easy to enter and invest in." in out
     assert "'easy' -> 'simple'" in out
+    assert "Asia Media Centre, Philip Turner, \"Chinese Run To Japan\", 2025-07-02" in out
+    assert f"link: http://127.0.0.1:8000/read/{DOC_000}#2545-2582" in out

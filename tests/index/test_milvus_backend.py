@@ -81,6 +81,9 @@ def test_filter_expression_quotes_values_and_skips_undated_documents():
     scope = Scope(frozenset({"a"}), 'O"Hare Times', date(2025, 1, 1), None)
     assert filter_expression(scope) == ('doc_id in ["a"] and publication == "o\\"hare times" and date != "" '
                                         'and date >= "2025-01-01"')
+    lenient = Scope(None, None, date(2025, 1, 1), date(2025, 6, 30), include_undated=True)
+    assert filter_expression(lenient) == ('(date == "" or (date != "" and date >= "2025-01-01" '
+                                          'and date <= "2025-06-30"))')
     assert filter_expression(None) == ""
 
 

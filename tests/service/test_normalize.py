@@ -5,7 +5,6 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from service.normalize import normalize
-from service.worddiff import word_diff
 
 TYPOGRAPHY = st.sampled_from(list("‘’“”\"'–—-…. \u00a0\n\tßİAbc潤日"))
 TEXT = st.text(alphabet=st.one_of(TYPOGRAPHY, st.characters(codec="utf-8")), max_size=60)
@@ -58,14 +57,3 @@ def test_a_quoted_piece_is_found_and_maps_back_to_the_same_wording(original, dat
     assert at != -1
     start, end = text.original_span(at, at + len(needle))
     assert normalize(original[start:end]).text == needle
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(["Japan", "is", "easy", "simple", "to", "enter,", "“and”", "in."]), max_size=12),
-       st.lists(st.sampled_from(["Japan", "is", "easy", "simple", "to", "enter", "and", "in"]), max_size=12))
-def test_a_word_diff_rebuilds_both_sides(original_words, pasted_words):
-    original, pasted = " ".join(original_words), " ".join(pasted_words)
-    steps = word_diff(original, pasted)
-    assert " ".join(s.original for s in steps if s.original) == original
-    assert " ".join(s.pasted for s in steps if s.pasted) == pasted
-    assert all(s.op in {"equal", "replace", "insert", "delete"} for s in steps)

@@ -51,21 +51,63 @@ function formatDate(iso) {
 const percent = (x) => `${Math.round(x * 100)}%`;
 const readLink = (src) => `/read/${encodeURIComponent(src.doc_id)}#${src.start}-${src.end}`;
 const oneLine = (text) => text.replace(/\s+/g, " ").trim();
+/** The shareable link: the API puts it on RUNRI_PUBLIC_URL (or this host); older data gets this origin. */
+const shareLink = (src) => src.link || `${location.origin}${readLink(src)}`;
 
-/** Publication, title, date and the quoted text, with a link back: what a journalist pastes into notes. */
+/* ---------- citations: plain text, CSL-JSON, BibTeX ---------- */
+
+/** Publication, author, "title", date, the quoted text and its links: what a journalist pastes into notes.
+    A field the article does not state is named as unknown, never left out silently. */
 function formatCitation(src) {
   const where = [
-    src.publication || "Unknown publication",
-    src.title ? `“${src.title}”` : "untitled article",
+    src.publication || "unknown publication",
+    src.author || "unknown author",
+    src.title ? `“${src.title}”` : "untitled",
     formatDate(src.date) || "undated",
   ].join(", ");
-  return `${where}: “${oneLine(src.text)}” ${location.origin}${readLink(src)}`;
+  const original = src.url ? ` ${src.url}` : "";
+  return `${where}: “${oneLine(src.text)}”${original} (excerpt: ${shareLink(src)})`;
+}
+
+/** One CSL-JSON item (the format Zotero, Mendeley and pandoc read), as JSON text. */
+function formatCslJson(src) {
+  const item = {
+    id: `${src.doc_id}:${src.start}-${src.end}`,
+    type: "article-newspaper",
+    title: src.title || undefined,
+    "container-title": src.publication || undefined,
+    author: src.author ? [{literal: src.author}] : undefined,
+    issued: src.date ? {"date-parts": [src.date.split("-").map(Number)]} : undefined,
+    URL: src.url || shareLink(src),
+    note: `Quoted: “${oneLine(src.text)}” Excerpt: ${shareLink(src)}`,
+  };
+  return JSON.stringify([item], null, 2);
+}
+
+/** Braces and backslashes escaped; outside `url`, LaTeX's special characters too. */
+function bibtexValue(name, text) {
+  const braced = text.replace(/[\\{}]/g, (c) => `\\${c}`);
+  return name === "url" ? braced : braced.replace(/[%&$#_]/g, (c) => `\\${c}`);
+}
+
+/** One BibTeX @article entry; unknown fields are left out, as BibTeX expects. */
+function formatBibtex(src) {
+  const key = `${(src.author || src.publication || "article").split(/\s+/).pop().replace(/\W/g, "")}` +
+    `${src.date ? src.date.slice(0, 4) : "nd"}_${src.start}`;
+  const fields = [
+    ["author", src.author], ["title", src.title], ["journal", src.publication], ["date", src.date],
+    ["url", src.url || shareLink(src)],
+    ["note", `Quoted: ${oneLine(src.text)}. Excerpt: ${shareLink(src)}`],
+  ].filter(([, value]) => value);
+  return `@article{${key},\n${fields.map(([name, value]) => `  ${name} = {${bibtexValue(name, value)}}`).join(",\n")}\n}`;
 }
 
 function sourceLine(src) {
   return el("p", {class: "source"},
     el("cite", {}, src.title || "Untitled article"), " — ",
-    src.publication || "Unknown publication", " · ", formatDate(src.date) || "undated");
+    src.publication || "Unknown publication",
+    src.author ? ` · ${src.author}` : "",
+    " · ", formatDate(src.date) || "undated");
 }
 
 /* ---------- status toast and copying ---------- */
@@ -99,16 +141,35 @@ async function copyText(text) {
   return copied;
 }
 
-async function copyCitation(src) {
-  const citation = formatCitation(src);
+const FORMATS = {
+  text: ["Citation", formatCitation],
+  csl: ["CSL-JSON citation", formatCslJson],
+  bibtex: ["BibTeX citation", formatBibtex],
+};
+
+async function copyCitation(src, format = "text") {
+  const [name, formatter] = FORMATS[format];
+  const citation = formatter(src);
   const copied = await copyText(citation);
-  announce(copied ? `Citation copied: ${citation}` : `Copying failed; select and copy this: ${citation}`);
+  announce(copied ? `${name} copied: ${citation}` : `Copying failed; select and copy this: ${citation}`);
+}
+
+/** "Copy citation" (plain text) plus the reference-manager formats, folded away until wanted. */
+function copyButtons(src) {
+  return [
+    el("button", {type: "button", class: "secondary", onclick: () => copyCitation(src)}, "Copy citation"),
+    el("details", {class: "formats"}, el("summary", {}, "Other formats"),
+      el("button", {type: "button", class: "secondary", "data-format": "csl",
+        onclick: () => copyCitation(src, "csl")}, "Copy CSL-JSON"),
+      el("button", {type: "button", class: "secondary", "data-format": "bibtex",
+        onclick: () => copyCitation(src, "bibtex")}, "Copy BibTeX")),
+  ];
 }
 
 function citeActions(src, label = "Read it in the article") {
   return el("div", {class: "actions"},
     el("a", {href: readLink(src), class: "button-link"}, label),
-    el("button", {type: "button", class: "secondary", onclick: () => copyCitation(src)}, "Copy citation"));
+    copyButtons(src));
 }
 
 /** `text` starts at document offset `base`; `spans` are document offsets; each becomes a <mark>. */
@@ -206,15 +267,22 @@ function renderAsk(result) {
 
 const VERDICTS = {
   exact: ["Exact", "The text appears word for word in the article."],
-  near: ["Altered", "Close to the article, but some words were changed, added or dropped."],
+  near: ["Reworded", "Close to the article, but some words were changed, added or dropped."],
+  altered: ["Altered", "The wording matches the article, but the quote changes what it says."],
   paraphrase: ["Paraphrase", "The same idea in other words: the original wording is below."],
   not_found: ["Not found", () => `Nothing in ${theArticles()} is close to this text.`],
 };
 
 const explain = (text) => (typeof text === "function" ? text() : text || "");
+
+const MATERIAL = {
+  figure: "The figure differs from the source",
+  negation: "A negation was added or dropped",
+};
+
 const badge = (verdict) => el("span", {class: `badge ${verdict}`}, (VERDICTS[verdict] || [verdict])[0]);
 
-/** Word-level diff: <del> the article's words, <ins> the pasted ones. */
+/** Word-level diff: <del> the article's words, <ins> the pasted ones; an ellipsis shows what it stands for. */
 function renderDiff(ops) {
   const line = el("p", {class: "diff"});
   ops.forEach((op, i) => {
@@ -223,6 +291,11 @@ function renderDiff(ops) {
     const original = (op.original || "").trim();
     if (op.op === "equal") {
       line.append(original || pasted);
+      return;
+    }
+    if (op.op === "omit") {
+      line.append(el("span", {class: "omitted"}, el("span", {class: "sr-only"}, "[omitted: "),
+        pasted || "…", " ", el("s", {}, original), el("span", {class: "sr-only"}, "]")));
       return;
     }
     if (original) line.append(el("del", {}, el("span", {class: "sr-only"}, "[article: "), original,
@@ -234,31 +307,85 @@ function renderDiff(ops) {
   return line;
 }
 
+/** A changed figure or negation, said first and plainly: it changes the claim. */
+function materialList(match) {
+  if (!match.material_changes || !match.material_changes.length) return null;
+  return el("ul", {class: "material"}, match.material_changes.map((change) => el("li", {},
+    el("strong", {}, `${MATERIAL[change.kind] || change.kind}: `),
+    change.original ? el("del", {}, change.original) : el("em", {}, "nothing"), " in the article, ",
+    change.pasted ? el("ins", {}, change.pasted) : el("em", {}, "nothing"), " in your text.")));
+}
+
+function omissionList(match) {
+  if (!match.omissions || !match.omissions.length) return null;
+  return [
+    el("h3", {}, match.omissions.length === 1 ? "What the ellipsis leaves out" : "What the ellipses leave out"),
+    el("ol", {class: "omissions"}, match.omissions.map((o) => el("li", {}, el("q", {}, o.text)))),
+  ];
+}
+
 function matchDetails(match, heading) {
   const parts = [
+    materialList(match),
     el(heading, {}, "Original wording"),
     el("blockquote", {class: "excerpt original"}, match.text),
   ];
   if (match.diff && match.diff.some((op) => op.op !== "equal")) {
-    parts.push(el(heading, {}, "What changed"), renderDiff(match.diff),
+    parts.push(el(heading, {}, match.verdict === "exact" ? "How it was shortened" : "What changed"),
+      renderDiff(match.diff),
       el("p", {class: "legend meta"}, el("del", {}, "struck out"), ": the article’s words; ",
         el("ins", {}, "underlined"), ": your text’s words"));
   }
-  parts.push(sourceLine(match), el("p", {class: "meta"}, `Match score ${percent(match.score)}`),
-    citeActions(match));
+  parts.push(omissionList(match), sourceLine(match),
+    el("p", {class: "meta"}, `Match score ${percent(match.score)}`), citeActions(match));
   return parts;
+}
+
+function verdictText(result) {
+  const best = result.whole.matches[0];
+  const partly = result.verdict === "not_found" && result.sentences.some((s) => s.matches.length);
+  if (partly) return `The text as a whole is not in ${theArticles()}, but some of its sentences are: see below.`;
+  if (result.verdict === "exact" && best && best.omissions && best.omissions.length) {
+    return "Each part appears word for word in the article, in order; the ellipses stand for the passages listed below.";
+  }
+  if (result.verdict === "altered" && best) {
+    const kinds = new Set(best.material_changes.map((c) => c.kind));
+    return kinds.has("figure") ? "The figure differs from the source: the rest of the wording matches the article."
+      : "A negation differs from the source: the rest of the wording matches the article.";
+  }
+  return explain((VERDICTS[result.verdict] || [])[1]);
+}
+
+/** The sentence-by-sentence cards, folded away when the whole text is exact (they would say it again). */
+function sentenceSection(result) {
+  const list = el("ol", {class: "cards"}, result.sentences.map((s) =>
+    el("li", {class: "card sentence"},
+      el("p", {}, badge(s.verdict), " ", el("q", {}, s.text)),
+      s.matches[0] ? matchDetails(s.matches[0], "h3") : null)));
+  if (result.verdict === "exact") {
+    return el("details", {class: "group sentences", id: "sentences"},
+      el("summary", {}, `Sentence by sentence (${result.sentences.length}, each found too)`), list);
+  }
+  return el("section", {class: "group sentences", id: "sentences"}, el("h2", {}, "Sentence by sentence"), list);
+}
+
+function shareCheckButton(result) {
+  const link = result.link || `${location.origin}/?quote=${encodeURIComponent(result.text)}#quote`;
+  return el("button", {type: "button", class: "secondary", id: "copy-check-link", onclick: async () => {
+    const copied = await copyText(link);
+    announce(copied ? `Link to this check copied: ${link}` : `Copying failed; select and copy this: ${link}`);
+  }}, "Copy link to this check");
 }
 
 function renderQuote(result) {
   const whole = result.whole;
-  const partly = result.verdict === "not_found" && result.sentences.some((s) => s.matches.length);
-  const explanation = partly ? "The text as a whole is not in the articles, but some of its sentences are: see below."
-    : explain((VERDICTS[result.verdict] || [])[1]);
   const best = whole.matches[0];
   const card = el("article", {class: `card verdict ${result.verdict}`, id: "verdict"},
     el("h2", {}, "Verdict: ", badge(result.verdict)),
-    el("p", {}, explanation),
-    best ? matchDetails(best, "h3") : null);
+    el("p", {class: "explanation"}, verdictText(result)),
+    result.partial ? el("p", {class: "partial", role: "status"}, `Partial result: ${result.note}.`) : null,
+    best ? matchDetails(best, "h3") : null,
+    el("div", {class: "actions"}, shareCheckButton(result)));
   const more = [];
   if (whole.matches.length > 1) {
     more.push(el("section", {class: "group"},
@@ -266,16 +393,24 @@ function renderQuote(result) {
       el("ul", {class: "cards"}, whole.matches.slice(1).map((m) =>
         el("li", {class: "card"}, badge(m.verdict), matchDetails(m, "h3"))))));
   }
-  if (result.sentences.length) {
-    more.push(el("section", {class: "group"},
-      el("h2", {}, "Sentence by sentence"),
-      el("ol", {class: "cards"}, result.sentences.map((s) =>
-        el("li", {class: "card sentence"},
-          el("p", {}, badge(s.verdict), " ", el("q", {}, s.text)),
-          s.matches[0] ? matchDetails(s.matches[0], "h3") : null)))));
-  }
+  if (result.sentences.length) more.push(sentenceSection(result));
   $("#quote-live").replaceChildren(card);
   $("#quote-more").replaceChildren(...more);
+}
+
+/** "1,234 / 5,000 characters"; over the limit it says so, and the check is refused, never cut. */
+function updateCounter() {
+  const box = $("#quote-text");
+  const counter = $("#quote-count");
+  const limit = Number(box.dataset.limit);
+  const length = codePoints(box.value).length;
+  const over = length - limit;
+  counter.textContent = over > 0
+    ? `${length.toLocaleString("en")} / ${limit.toLocaleString("en")} characters: ${over.toLocaleString("en")} over the limit. Shorten it or check it in parts.`
+    : `${length.toLocaleString("en")} / ${limit.toLocaleString("en")} characters`;
+  counter.classList.toggle("over", over > 0);
+  box.setAttribute("aria-invalid", over > 0 ? "true" : "false");
+  return over;
 }
 
 /* ---------- forms ---------- */
@@ -337,6 +472,14 @@ async function listDocuments() {
   }
 }
 
+/** The optional date filter; undated articles stay in unless the box is unticked. */
+function dateFilters() {
+  const from = $("#date-from").value;
+  const to = $("#date-to").value;
+  if (!from && !to) return undefined;
+  return {date_from: from || null, date_to: to || null, include_undated: $("#include-undated").checked};
+}
+
 function initHome() {
   showTool(false);
   window.addEventListener("hashchange", () => showTool(true));
@@ -344,19 +487,34 @@ function initHome() {
   handleForm($("#ask-form"), "ask", async () => {
     const q = question.value.trim();
     if (!q) throw new Error("Type a question first.");
-    renderAsk(await api("/ask", {question: q, k: 5}));
+    renderAsk(await api("/ask", {question: q, k: 5, filters: dateFilters()}));
     history.replaceState(null, "", `/?q=${encodeURIComponent(q)}#ask`);
   });
+  const quoteBox = $("#quote-text");
+  quoteBox.addEventListener("input", updateCounter);
+  updateCounter();
   handleForm($("#quote-form"), "quote", async () => {
-    const text = $("#quote-text").value.trim();
+    const text = quoteBox.value.trim();
     if (!text) throw new Error("Paste some text to check first.");
+    const over = updateCounter();
+    if (over > 0) {
+      throw new Error(`The text is ${over.toLocaleString("en")} characters over the limit of ` +
+        `${Number(quoteBox.dataset.limit).toLocaleString("en")}. Nothing was cut: shorten it or check it in parts.`);
+    }
     renderQuote(await api("/cite", {text}));
+    history.replaceState(null, "", `/?quote=${encodeURIComponent(text)}#quote`);
   });
   listDocuments();
-  // A shared /?q=... link asks its question at once.
-  const shared = new URLSearchParams(location.search).get("q");
-  if (shared) {
-    question.value = shared;
+  // A shared /?q=... link asks its question at once; a /?quote=... link runs its quote check.
+  const params = new URLSearchParams(location.search);
+  if (params.get("quote")) {
+    if (location.hash !== "#quote") history.replaceState(null, "", `${location.pathname}${location.search}#quote`);
+    showTool(false);
+    quoteBox.value = params.get("quote");
+    updateCounter();
+    $("#quote-form").requestSubmit();
+  } else if (params.get("q")) {
+    question.value = params.get("q");
     $("#ask-form").requestSubmit();
   }
 }
@@ -417,14 +575,21 @@ function renderRead(doc, chars) {
   const box = $("#cite-box");
   box.hidden = !cited;
   if (!cited) return;
-  const src = {doc_id: doc.id, title: doc.title, publication: doc.publication, date: doc.date,
-    start: cited.start, end: cited.end, text: slice(chars, cited.start, cited.end)};
+  const src = {doc_id: doc.id, title: doc.title, publication: doc.publication, author: doc.author, date: doc.date,
+    url: doc.url, start: cited.start, end: cited.end, text: slice(chars, cited.start, cited.end)};
   marks[0].id = "cited";
   marks[0].tabIndex = -1;
   $("#cite-where").textContent = `Characters ${cited.start}–${cited.end} of ${chars.length}`;
-  $("#citation-text").textContent = formatCitation(src);
+  const show = () => { $("#citation-text").textContent = formatCitation(src); };
+  show();
   $("#copy-citation").onclick = () => copyCitation(src);
+  $("#copy-csl").onclick = () => copyCitation(src, "csl");
+  $("#copy-bibtex").onclick = () => copyCitation(src, "bibtex");
   requestAnimationFrame(showCited);
+  // The shareable link is the service's public one (RUNRI_PUBLIC_URL), which only the API knows.
+  api(`/documents/${encodeURIComponent(doc.id)}/excerpt?start=${cited.start}&end=${cited.end}&context=0`)
+    .then((excerpt) => { src.link = excerpt.link; show(); })
+    .catch(() => { /* this page's own address stays the link */ });
 }
 
 async function initRead() {
@@ -441,9 +606,9 @@ async function initRead() {
   $("#doc-title").textContent = doc.title || "Untitled article";
   $("#doc-meta").replaceChildren([
     doc.publication || "Unknown publication",
-    doc.author ? `by ${doc.author}` : null,
+    doc.author ? `by ${doc.author}` : "author unknown",
     formatDate(doc.date) || "undated",
-  ].filter(Boolean).join(" · "));
+  ].join(" · "), doc.url ? " · " : "", doc.url ? el("a", {href: doc.url, rel: "noopener noreferrer"}, "original article") : "");
   const chars = codePoints(doc.text);
   $("#show-cited").addEventListener("click", showCited);
   window.addEventListener("hashchange", () => renderRead(doc, chars));
