@@ -142,6 +142,8 @@ def _citations(engine: Engine, quotes: list[GoldQuote], timer: _Timer):
             top is not None and any(s.overlaps(top.doc_id, top.start, top.end) for s in quote.sources))
         correct[quote.id] = check.verdict.value == quote.expected and located_right
         by_kind[quote.kind.value].append(float(correct[quote.id]))
+        if quote.alteration:  # figure, negation, ellipsis, dropped_words, ...: each kind of misquote on its own
+            by_kind[f"alteration.{quote.alteration}"].append(float(correct[quote.id]))
         if quote.expected == "exact":
             found = {(x.doc_id, x.start, x.end) for x in check.matches if x.verdict.value == "exact"}
             exact_offsets[quote.id] = found == {(s.doc_id, s.start, s.end) for s in quote.sources}
