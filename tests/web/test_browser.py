@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
@@ -95,7 +97,7 @@ def test_keyboard_alone_reaches_the_question_and_gets_an_answer(page, live_serve
 
 
 @pytest.mark.parametrize(("quote", "verdict", "label"), [
-    ("Japan is simple to enter and invest in.", "near", "Altered"),
+    ("Japan is simple to enter and invest in.", "near", "Reworded"),
     ("Japan urgently needs foreign workers to fuel its economy", "exact", "Exact"),
     ("Cao says she regrets moving to Tokyo and plans to return to China next year.", "not_found", "Not found"),
 ])
@@ -121,6 +123,104 @@ def test_check_a_quote_shows_verdict_original_and_diff(page, live_server, quote,
     screenshot(page, f"quote-{verdict}")
 
 
+def check_quote(driver, base: str, quote: str):
+    driver.get(base + "/#quote")
+    box = wait_for(driver, "#quote-text")
+    driver.execute_script("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'));",
+                          box, quote)
+    driver.find_element(By.CSS_SELECTOR, "#quote-form button[type=submit]").click()
+    return wait_for(driver, "#verdict")
+
+
+def toast(driver) -> str:
+    WebDriverWait(driver, 5).until(lambda d: "copied" in d.find_element(By.ID, "status").text)
+    return driver.find_element(By.ID, "status").text
+
+
+def test_a_changed_figure_is_shown_as_a_material_change(page, live_server):
+    card = check_quote(page, live_server, "Economist Jasper Koll estimates that Japan loses 3,500 people every "
+                                          "day through aging.")
+    assert card.find_element(By.CSS_SELECTOR, ".badge").text == "Altered"
+    assert "altered" in card.get_attribute("class").split()
+    change = text_of(page, "#verdict .material")
+    assert "The figure differs from the source" in change and "2,500" in change and "3,500" in change
+    assert "The figure differs" in text_of(page, "#verdict .explanation")
+    assert "2,500" in text_of(page, "#verdict .diff del") and "3,500" in text_of(page, "#verdict .diff ins")
+    screenshot(page, "quote-altered-figure")
+
+
+def test_an_ellipsis_quote_is_exact_with_its_omissions_listed(page, live_server):
+    card = check_quote(page, live_server, "Under the program, hundreds of thousands of young workers from Asia "
+                                          "took jobs in Japanese farms ... and long-term care facilities.")
+    assert card.find_element(By.CSS_SELECTOR, ".badge").text == "Exact"
+    assert "ellipses stand for" in text_of(page, "#verdict .explanation")
+    assert [li.text for li in page.find_elements(By.CSS_SELECTOR, "#verdict .omissions li")] == ["factories"]
+    assert "farms, factories, and long-term care" in text_of(page, "#verdict blockquote.original")
+    screenshot(page, "quote-ellipsis")
+
+
+def test_a_long_exact_text_says_so_once(page, live_server):
+    text = httpx.get(f"{live_server}/documents/{DOC_002}").json()["text"]
+    check_quote(page, live_server, text[text.index("Cao reckons"):text.index("Cao is now plotting")].strip())
+    assert text_of(page, "#verdict .badge") == "Exact"
+    folded = page.find_element(By.CSS_SELECTOR, "#quote-more details#sentences")
+    assert folded.get_attribute("open") is None, "the per-sentence cards repeat the verdict: folded away"
+
+
+def test_a_copied_citation_carries_author_and_link(page, live_server):
+    check_quote(page, live_server, "Japan is simple to enter and invest in.")
+    page.find_element(By.XPATH, "//*[@id='verdict']//button[text()='Copy citation']").click()
+    copied = toast(page)
+    for part in ("Asia Media Centre", "Philip Turner", "“Chinese Run To Japan”", "2 July 2025",
+                 "“Japan is easy to enter and invest in.”", f"{live_server}/read/{DOC_000}#2545-2582"):
+        assert part in copied
+    unknown = page.execute_script("return formatCitation(arguments[0])", {
+        "doc_id": "x", "start": 0, "end": 5, "text": "Hello", "title": None, "publication": None, "author": None,
+        "date": None, "url": "https://example.org/story", "link": "https://quotes.example.org/read/x#0-5"})
+    assert unknown == ("unknown publication, unknown author, untitled, undated: “Hello” https://example.org/story "
+                       "(excerpt: https://quotes.example.org/read/x#0-5)")
+    page.find_element(By.CSS_SELECTOR, "#verdict details.formats summary").click()
+    page.find_element(By.CSS_SELECTOR, "#verdict button[data-format=csl]").click()
+    [item] = json.loads(toast(page).split("copied: ", 1)[1])
+    assert item["author"] == [{"literal": "Philip Turner"}] and item["issued"] == {"date-parts": [[2025, 7, 2]]}
+    assert item["container-title"] == "Asia Media Centre" and item["URL"].endswith(f"/read/{DOC_000}#2545-2582")
+    bibtex = page.execute_script("return formatBibtex(arguments[0])", {
+        "doc_id": DOC_000, "start": 1, "end": 2, "text": "50% & more", "title": "Chinese Run To Japan",
+        "publication": "Asia Media Centre", "author": "Philip Turner", "date": "2025-07-02", "url": None,
+        "link": "http://h/read/x#1-2"})
+    assert bibtex.startswith("@article{Turner2025_1,") and "author = {Philip Turner}" in bibtex
+    assert "note = {Quoted: 50\\% \\& more. Excerpt: http://h/read/x\\#1-2}" in bibtex
+    assert "url = {http://h/read/x#1-2}" in bibtex
+
+
+def test_a_shared_quote_link_reproduces_the_check(page, live_server):
+    quote = "Japan is stable...It has rational politics"
+    check_quote(page, live_server, quote)
+    shared = page.current_url
+    assert shared == f"{live_server}/?quote=Japan%20is%20stable...It%20has%20rational%20politics#quote"
+    page.find_element(By.ID, "copy-check-link").click()
+    assert "Link to this check copied: " + f"{live_server}/?quote=Japan+is+stable...It+has+rational+politics#quote" \
+        in toast(page)
+    page.get("about:blank")
+    page.get(f"{live_server}/?quote=Japan+is+stable...It+has+rational+politics")
+    card = wait_for(page, "#verdict")
+    assert page.find_element(By.ID, "quote-text").get_attribute("value") == quote
+    assert card.find_element(By.CSS_SELECTOR, ".badge").text == "Exact"
+    assert not page.find_element(By.ID, "quote").get_attribute("hidden")
+    screenshot(page, "quote-shared-link")
+
+
+def test_a_text_over_the_limit_is_refused_with_the_limit_shown(page, live_server):
+    page.get(live_server + "/#quote")
+    box = wait_for(page, "#quote-text")
+    page.execute_script("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'));",
+                        box, "Japan is stable. " * 353)
+    assert "6,001 / 5,000 characters: 1,001 over the limit" in text_of(page, "#quote-count")
+    page.find_element(By.CSS_SELECTOR, "#quote-form button[type=submit]").click()
+    assert "over the limit of 5,000. Nothing was cut" in wait_for(page, "#quote-live .error").text
+    assert len(box.get_attribute("value")) == 6001
+
+
 def test_a_citation_opens_the_article_with_the_span_highlighted_in_view(page, live_server):
     ask(page, live_server, AGING)
     wait_for(page, "#answer").find_element(By.LINK_TEXT, "Read it in the article").click()
@@ -133,8 +233,9 @@ def test_a_citation_opens_the_article_with_the_span_highlighted_in_view(page, li
     assert page.execute_script("return window.scrollY") > 0, "the span should be scrolled to"
     assert page.switch_to.active_element == mark
     citation = text_of(page, "#citation-text")
-    for part in ("Asia Media Centre", "“Chinese Run To Japan”", "2 July 2025", text[start:end], page.current_url):
-        assert part in citation
+    for part in ("Asia Media Centre", "Philip Turner", "“Chinese Run To Japan”", "2 July 2025", text[start:end],
+                 page.current_url):
+        WebDriverWait(page, 5).until(lambda d: part in d.find_element(By.ID, "citation-text").text)
     page.find_element(By.ID, "copy-citation").click()
     WebDriverWait(page, 5).until(lambda d: "Citation copied" in d.find_element(By.ID, "status").text)
 

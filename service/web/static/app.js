@@ -317,7 +317,7 @@ function materialList(match) {
 }
 
 function omissionList(match) {
-  if (!match.omissions || !match.omissions.length) return null;
+  if (!match.omissions || !match.omissions.length) return [];
   return [
     el("h3", {}, match.omissions.length === 1 ? "What the ellipsis leaves out" : "What the ellipses leave out"),
     el("ol", {class: "omissions"}, match.omissions.map((o) => el("li", {}, el("q", {}, o.text)))),
@@ -331,12 +331,13 @@ function matchDetails(match, heading) {
     el("blockquote", {class: "excerpt original"}, match.text),
   ];
   if (match.diff && match.diff.some((op) => op.op !== "equal")) {
+    const edited = match.diff.some((op) => !["equal", "omit"].includes(op.op));
     parts.push(el(heading, {}, match.verdict === "exact" ? "How it was shortened" : "What changed"),
       renderDiff(match.diff),
-      el("p", {class: "legend meta"}, el("del", {}, "struck out"), ": the article’s words; ",
-        el("ins", {}, "underlined"), ": your text’s words"));
+      edited ? el("p", {class: "legend meta"}, el("del", {}, "struck out"), ": the article’s words; ",
+        el("ins", {}, "underlined"), ": your text’s words") : null);
   }
-  parts.push(omissionList(match), sourceLine(match),
+  parts.push(...omissionList(match), sourceLine(match),
     el("p", {class: "meta"}, `Match score ${percent(match.score)}`), citeActions(match));
   return parts;
 }
