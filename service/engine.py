@@ -10,7 +10,8 @@ from index.embed import Embedder
 from index.sentences import Sentence
 from index.store import CorpusIndex
 from service.answer import AnswerPolicy, SentenceScorer
-from service.cite import CheckedSpan, CiteRules, Found, QuoteFinder
+from service.cite import QuoteFinder
+from service.quotes import CheckedSpan, CiteRules, Found
 from service.corroborate import CorroborationRule, corroborating_sentences
 from service.index_lifecycle import embedder_for, open_index
 from service.links import on_base, quote_check_path

@@ -232,7 +232,6 @@ def test_a_citation_opens_the_article_with_the_span_highlighted_in_view(page, li
     WebDriverWait(page, 5).until(lambda d: in_viewport(d, mark))
     assert page.execute_script("return window.scrollY") > 0, "the span should be scrolled to"
     assert page.switch_to.active_element == mark
-    citation = text_of(page, "#citation-text")
     for part in ("Asia Media Centre", "Philip Turner", "“Chinese Run To Japan”", "2 July 2025", text[start:end],
                  page.current_url):
         WebDriverWait(page, 5).until(lambda d: part in d.find_element(By.ID, "citation-text").text)
