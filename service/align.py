@@ -21,6 +21,7 @@ _QUOTE_MARKS = "\"' "
 _TERMINAL = ",;:!?."
 EDGE_WORDS = 3       # unmatched words at a quote's edge that may still be aligned as replaced words
 _GAP_PENALTY = 0.25  # an article word inside an alignment but not in the quote costs this much of a match
+MIN_SHARED_WORDS = 3  # a reworded or altered quote shares at least this many words with its source
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,9 @@ def align(quote: Quote, doc_id: str, words: Words, lo: int, hi: int) -> Hit | No
              for q, d in zip(range(q1, q2), range(lo + d1, lo + d2))]
     if not pairs:
         return None
-    (q_first, d_first), (q_last, d_last) = _best_run(pairs)
+    (q_first, d_first), (q_last, d_last), matched = _best_run(pairs)
+    if matched < max(MIN_SHARED_WORDS, (len(keys) + 1) // 2):
+        return None  # too few words in common to be a quote of this place, however reworded
     core, text = quote.core, words.norm.text
     options = [(i, j) for i in range(max(lo, d_first - min(q_first, EDGE_WORDS)), d_first + 1)
                for j in range(d_last + 1, min(hi, d_last + 1 + min(len(keys) - 1 - q_last, EDGE_WORDS)) + 1)]
@@ -69,9 +72,10 @@ def align(quote: Quote, doc_id: str, words: Words, lo: int, hi: int) -> Hit | No
     return Hit(doc_id, start, end, text[start:end] == core, score)
 
 
-def _best_run(pairs: list[tuple[int, int]]) -> tuple[tuple[int, int], tuple[int, int]]:
-    """The first and last matched pair of the run scoring most: each match counts 1, each article
-    word it skips since the previous match costs _GAP_PENALTY (a maximum-subarray scan)."""
+def _best_run(pairs: list[tuple[int, int]]) -> tuple[tuple[int, int], tuple[int, int], int]:
+    """The first and last matched pair of the run scoring most, and how many matches it holds: each
+    match counts 1, each article word it skips since the previous match costs _GAP_PENALTY (a
+    maximum-subarray scan)."""
     best, best_run, run_start, total = 0.0, (0, 0), 0, 0.0
     for k, (_, d) in enumerate(pairs):
         gain = 1.0 if k == 0 else 1.0 - _GAP_PENALTY * (d - pairs[k - 1][1] - 1)
@@ -81,7 +85,7 @@ def _best_run(pairs: list[tuple[int, int]]) -> tuple[tuple[int, int], tuple[int,
             total += gain
         if total > best:
             best, best_run = total, (run_start, k)
-    return pairs[best_run[0]], pairs[best_run[1]]
+    return pairs[best_run[0]], pairs[best_run[1]], best_run[1] - best_run[0] + 1
 
 
 def densest_window(quote: tuple[str, ...], keys: tuple[str, ...], lo: int, hi: int) -> tuple[int, int]:

@@ -20,12 +20,14 @@ result says so.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Iterator
+from itertools import islice
 
 import numpy as np
 
 from index.sentences import split_sentences
 from index.store import CorpusIndex
-from service.align import Hit, Quote, align, has_word, occurrences, strip_ends
+from service.align import MIN_SHARED_WORDS, Hit, Quote, align, has_word, occurrences, strip_ends
 from service.answer import SentenceScorer
 from service.judge import Judge
 from service.models import RetrievalMode, Verdict
@@ -61,21 +63,26 @@ class QuoteFinder:
             return Checked(CheckedSpan(0, len(text), []), [], True, self._budget_note(0, len(spans)))
         checks = [whole]
         if len(spans) > 1:
+            seen: dict[str, list[Found]] = {}  # a sentence pasted twice is looked up once
             for span in spans:
+                sentence = text[span.start:span.end]
                 try:
                     if deadline.passed():
                         raise OutOfTime
-                    checks.append(CheckedSpan(span.start, span.end,
-                                              self.find_span(text, span.start, span.end, deadline)))
+                    if sentence not in seen:
+                        seen[sentence] = self.find_span(text, span.start, span.end, deadline)
+                    checks.append(CheckedSpan(span.start, span.end, list(seen[sentence])))
                 except OutOfTime:
                     return Checked(whole, checks[1:], True, self._budget_note(len(checks) - 1, len(spans)))
         # One claim may be paraphrased: the whole text when it is one sentence, else each sentence.
         wanted = [c for c in checks if not c.found and (c is not whole or len(spans) <= 1)
                   and c.end - c.start <= self.rules.piece_max_chars]
-        left = self.paraphrases.add(text, wanted, deadline)
+        cap = self.rules.paraphrase_max_sentences
+        left = self.paraphrases.add(text, wanted[:cap], deadline) + max(0, len(wanted) - cap)
         if left:
-            return Checked(whole, checks[1:], True, f"the {self.rules.time_budget_s:g} s time budget ran out before "
-                                                    f"{left} sentences were compared with paraphrases")
+            return Checked(whole, checks[1:], True, f"{left} sentences that nothing matched were not compared "
+                                                    f"with paraphrases (at most {cap} per text, within the "
+                                                    f"{self.rules.time_budget_s:g} s time budget)")
         return Checked(whole, checks[1:])
 
     def _budget_note(self, checked: int, total: int) -> str:
@@ -103,19 +110,26 @@ class QuoteFinder:
         if not pieces.items:
             return found
         if len(pieces.items) == 1 and not pieces.has_ellipsis:
-            found += self._near(quote, taken=found)
+            if len(quote.words) >= MIN_SHARED_WORDS:  # shorter, it can only be exact
+                found += self._near(quote, taken=found)
         elif not found:
             found = self._chains(text, pieces, deadline)
         return sorted(found, key=lambda f: f.order)[: self.rules.max_matches]
 
     def _exact(self, quote: Quote) -> list[Found]:
+        """Every occurrence, up to max_matches (a one-word quote has hundreds)."""
         pasted = quote.norm.text
         for variant in dict.fromkeys((pasted, strip_ends(pasted, keep_ellipsis=True))):
-            hits = [Found(doc_id, *words.norm.original_span(s, s + len(variant)), Verdict.exact, 1.0)
-                    for doc_id, words in self.words.items() for s in occurrences(words.norm.text, variant)]
+            hits = [Found(doc_id, *self.words[doc_id].norm.original_span(s, s + len(variant)), Verdict.exact, 1.0)
+                    for doc_id, s in islice(self._occurrences(variant), self.rules.max_matches)]
             if hits:
                 return hits
         return []
+
+    def _occurrences(self, needle: str) -> Iterator[tuple[str, int]]:
+        for doc_id, words in self.words.items():
+            for at in occurrences(words.norm.text, needle):
+                yield doc_id, at
 
     def _near(self, quote: Quote, taken: list[Found]) -> list[Found]:
         """Alignments of a one-piece quote in the regions BM25 ranks for it, not overlapping `taken`."""
@@ -134,7 +148,7 @@ class QuoteFinder:
         rules = self.rules
         parts = [Quote.of(text[p.start:p.end]) for p in pieces.items]
         first = [Hit(doc_id, s, s + len(parts[0].core), True, 1.0)
-                 for doc_id, words in self.words.items() for s in occurrences(words.norm.text, parts[0].core)]
+                 for doc_id, s in islice(self._occurrences(parts[0].core), rules.max_matches)]
         first += [h for h in self._region_hits(parts[0]) if self.judge.acceptable(parts[0], h)]
         beams = [[h] for h in sorted(first, key=lambda h: -h.similarity)[:rules.max_matches]]
         for piece, part in zip(pieces.items[1:], parts[1:]):

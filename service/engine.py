@@ -42,7 +42,7 @@ class Engine:
             paraphrase_min_shared=settings.cite_paraphrase_min_shared,
             candidate_pool=settings.cite_candidate_pool, max_matches=settings.cite_max_matches,
             piece_max_chars=settings.cite_piece_max_chars, omission_max_chars=settings.cite_omission_max_chars,
-            time_budget_s=settings.cite_time_budget_s))
+            paraphrase_max_sentences=settings.cite_paraphrase_max_sentences, time_budget_s=settings.cite_time_budget_s))
 
     @classmethod
     def open(cls, settings: Settings) -> Engine:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from rapidfuzz import fuzz
 
 from index.store import CorpusIndex
-from service.align import Hit, Quote, has_word, word_range
+from service.align import MIN_SHARED_WORDS, Hit, Quote, has_word, word_range
 from service.material import material_changes, only_dropped, wording_similarity
 from service.models import DiffOp, MaterialChange, Verdict
 from service.pieces import Pieces
@@ -20,7 +20,6 @@ from service.worddiff import Words, word_opcodes
 
 _CLOSING = ".!?…\"'”’)"
 _OPENING = "\"'“‘("
-_MIN_SHARED_WORDS = 3  # a reworded or altered quote shares at least this many words with its source
 
 
 class Judge:
@@ -43,11 +42,11 @@ class Judge:
     def wording(self, similarity: float, source: tuple[str, ...], pasted: tuple[str, ...], steps: list,
                 material: bool) -> float | None:
         """None when the pasted wording is too far from the source's to be a (mis)quote of it, else its
-        wording similarity. It must share at least _MIN_SHARED_WORDS words, and half of its own (a few
+        wording similarity. It must share at least MIN_SHARED_WORDS words, and half of its own (a few
         common words are no evidence). Without a material change it must be near in characters or only
         drop words; with one, it must be as near once figures are masked and negations removed."""
         shared = sum(a2 - a1 for tag, a1, a2, *_ in steps if tag == "equal")
-        if shared < max(_MIN_SHARED_WORDS, (len(pasted) + 1) // 2):
+        if shared < max(MIN_SHARED_WORDS, (len(pasted) + 1) // 2):
             return None
         if not material:
             return similarity if (similarity >= self.rules.near_min_similarity

@@ -13,7 +13,7 @@ from service.models import Verdict
 from service.query_embedding import CachedQueryEmbedder
 from service.quotes import CheckedSpan, CiteRules, Deadline, Found, ParaphraseCandidate
 
-_EMBED_BATCH = 8  # claims embedded together, between two looks at the time budget
+_EMBED_BATCH = 32  # claims embedded together, between two looks at the time budget
 
 
 class Paraphrases:

@@ -22,6 +22,7 @@ class CiteRules:
     piece_max_chars: int = 400
     omission_max_chars: int = 1000
     unmarked_gap_max_chars: int = 200
+    paraphrase_max_sentences: int = 64
     time_budget_s: float = 2.0
 
 

@@ -122,6 +122,10 @@ class Settings(BaseSettings):
     cite_omission_max_chars: int = Field(default=1000, ge=0, le=100_000,
                                          description="Longest source stretch an ellipsis may stand for (pieces stay "
                                                      "in one passage).")
+    cite_paraphrase_max_sentences: int = Field(
+        default=64, ge=0, le=5000, description="Sentences of one text, among those nothing matched, compared with "
+                                               "paraphrases (each needs the model); beyond, the result is marked "
+                                               "partial.")
     cite_time_budget_s: float = Field(default=2.0, gt=0, le=60, description="Time one /cite request may take; then "
                                                                             "it returns what it has, marked partial.")
 
