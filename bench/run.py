@@ -4,6 +4,7 @@
   http    uvicorn on 127.0.0.1, closed-loop load at 1, 8, 32      -> bench/results/http.json
   build   index build into a temp dir; start-up to /readyz 200    -> bench/results/build.json
   scale   synthetic 10k and 100k chunks: exact / HNSW / IVF, BM25 -> bench/results/scale.json
+  cite    /cite time against the pasted text's length, to 5,000  -> bench/results/cite.json
 
     .venv/bin/python -m bench.run [--only query,http] [--workers 1,2] [--duration 10] [--sizes 10000,100000]
 
@@ -16,10 +17,10 @@ import argparse
 import json
 import time
 
-from bench import build_startup, http_load, query, scale
+from bench import build_startup, cite_cost, http_load, query, scale
 from bench.common import RESULTS, machine, markdown_table
 
-ALL = ("query", "http", "build", "scale")
+ALL = ("query", "http", "build", "scale", "cite")
 
 
 def summary() -> str:
@@ -81,6 +82,12 @@ def summary() -> str:
             mem = e.get("service_memory_model_mb")
             if mem:
                 rows.append([f"scale {int(n):,} chunks, service memory (model)", f"{mem['total'] / 1024:.2f} GB"])
+    c = load("cite")
+    if c:
+        worst = c["worst_at_longest"]
+        rows.append([f"/cite, {worst['length']:,} characters, slowest kind of text (target <= {c['target_s']:g} s)",
+                     f"{worst['kind']}: {worst['max_s']:.2f} s; growth with length "
+                     f"{max(c['growth'].values()):.2f} (1 = linear)"])
     return markdown_table(["benchmark", "result"], rows)
 
 
@@ -118,6 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     if "scale" in chosen:
         print("== scale (synthetic corpora)", flush=True)
         print(scale.table(scale.run(args.sizes)))
+    if "cite" in chosen:
+        print("== /cite against the text's length", flush=True)
+        print(cite_cost.table(cite_cost.run([500, 1000, 2000, 3000, 4000, 5000], args.repeats)))
     print(f"\n== summary ({time.perf_counter() - started:.0f} s; results in {RESULTS.relative_to(RESULTS.parents[1])}/)")
     print(summary())
     if failed:
