@@ -37,12 +37,14 @@ class Verdict(str, Enum):
 
     exact = "exact"
     near = "near"
+    altered = "altered"  # a figure or a negation differs from the source
     paraphrase = "paraphrase"
     not_found = "not_found"
 
 
 KIND_OF_VERDICT = {Verdict.exact: QuoteKind.verbatim, Verdict.near: QuoteKind.altered,
-                   Verdict.paraphrase: QuoteKind.paraphrase, Verdict.not_found: QuoteKind.fabricated}
+                   Verdict.altered: QuoteKind.altered, Verdict.paraphrase: QuoteKind.paraphrase,
+                   Verdict.not_found: QuoteKind.fabricated}
 
 
 class GoldError(ValueError):
