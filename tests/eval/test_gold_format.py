@@ -104,7 +104,7 @@ def test_quote_cases_infer_their_kind_and_list_every_source_occurrence(tmp_path)
 
     path = _file(tmp_path, {**made_up, "expected": "found"}, {**exact, "sources": []})
     assert _problems(load_quotes, path) == [
-        f"{path}:1 (c2): expected: input should be 'exact', 'near', 'paraphrase' or 'not_found'",
+        f"{path}:1 (c2): expected: input should be 'exact', 'near', 'altered', 'paraphrase' or 'not_found'",
         f"{path}:2 (c1): a quote expected 'not_found' has no sources, and every other one needs them "
         "(where it comes from)",
     ]

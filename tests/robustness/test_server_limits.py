@@ -143,10 +143,10 @@ class GatedEngine(Engine):
         self.gate = threading.Event()
         self.started = threading.Semaphore(0)
 
-    def cite(self, text: str):
+    def cite(self, text: str, link_base: str | None = None):
         self.started.release()
         assert self.gate.wait(timeout=30), "the test never opened the gate"
-        return super().cite(text)
+        return super().cite(text, link_base)
 
 
 def test_heavy_requests_queue_in_a_bounded_pool_and_the_rest_keep_answering(settings, engine):
