@@ -56,7 +56,7 @@ class QuoteFinder:
     def check(self, text: str) -> Checked:
         """`text` whole, then sentence by sentence when it holds several, within the time budget."""
         deadline = Deadline.after(self.rules.time_budget_s)
-        spans = split_sentences(text)
+        spans = [s for s in split_sentences(text) if has_word(text[s.start:s.end])]  # "[...]" is no claim
         try:
             whole = CheckedSpan(0, len(text), self.find_span(text, 0, len(text), deadline))
         except OutOfTime:

@@ -113,6 +113,14 @@ def test_pieces_in_order_within_one_passage_are_exact(client, quote, omitted):
     assert [o["text"] for o in match["omissions"]] == omitted
 
 
+def test_an_ellipsis_between_sentences_is_no_sentence_of_its_own(client):
+    body = _cite(client, "Japan is stable...It has rational politics. [...] It just has a normal society.")
+    assert [s["text"] for s in body["sentences"]] == ["Japan is stable...It has rational politics.",
+                                                      "It just has a normal society."]
+    assert body["verdict"] == "exact"
+    assert [o["text"] for o in body["whole"]["matches"][0]["omissions"]] == ["It has no Chinese nationalists. No Maga."]
+
+
 def test_pieces_out_of_order_are_not_exact(client):
     body = _cite(client, "It has rational politics... Japan is stable")
     assert body["verdict"] != "exact"
