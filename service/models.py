@@ -10,7 +10,7 @@ from enum import Enum
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from pydantic import BaseModel, BeforeValidator, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, Field, StrictBool, field_validator
 
 from index.corpus import Document
 
@@ -56,7 +56,7 @@ class Filters(BaseModel):
     publication: str | None = Field(default=None, description="Only this publication (case-insensitive).")
     date_from: IsoDate | None = Field(default=None, description="Only documents dated on or after this day.")
     date_to: IsoDate | None = Field(default=None, description="Only documents dated on or before this day.")
-    include_undated: bool = Field(
+    include_undated: StrictBool = Field(
         default=False, description="With date_from or date_to: also keep articles that state no date (three of "
                                    "the five seed articles do not). Default false: a date filter keeps only "
                                    "articles dated inside it; the web page sends true.")
