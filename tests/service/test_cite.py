@@ -7,7 +7,8 @@ import pytest
 
 from service.models import Verdict
 
-EXACT, NEAR, PARAPHRASE, NOT_FOUND = Verdict.exact, Verdict.near, Verdict.paraphrase, Verdict.not_found
+EXACT, NEAR, ALTERED = Verdict.exact, Verdict.near, Verdict.altered
+PARAPHRASE, NOT_FOUND = Verdict.paraphrase, Verdict.not_found
 ECONOMY = [("tokyo-schools", 312, 368), ("visa-reform", 0, 56), ("visa-reform", 376, 432)]
 
 
@@ -55,9 +56,7 @@ def test_a_word_that_is_part_of_a_longer_word_is_not_exact(small_engine):
     ("Wealthy famlies pay cash for apartmnts in Tokyo.", ("run-to-japan", 245, 295), 0.9792,
      [("replace", "families", "famlies"), ("replace", "apartments", "apartmnts")]),
     ("Economist Jasper Koll estimates that Japan loses 2,500 people every day through ageing.",
-     ("run-to-japan", 120, 206), 0.9942, [("replace", "aging.", "ageing.")]),
-    ("Under the program, hundreds of thousands of young workers from Asia took jobs in Japanese farms ... and "
-     "long-term care facilities.", ("visa-reform", 237, 375), 0.9394, [("replace", "factories,", "...")]),
+     ("run-to-japan", 120, 206), 0.9942, [("replace", "aging", "ageing")]),
 ])
 def test_altered_quotes_are_near_with_the_original_and_a_word_diff(small_engine, quote, where, score, changes):
     result = _cite(small_engine, quote)
@@ -66,12 +65,28 @@ def test_altered_quotes_are_near_with_the_original_and_a_word_diff(small_engine,
     assert match.score == score and _changes(match) == changes
 
 
-def test_a_quote_cut_inside_a_word_is_near_and_snapped_to_whole_words(small_engine):
-    result = _cite(small_engine, "needs foreign work")
+def test_a_quote_cut_inside_a_word_is_near_and_never_cuts_the_original_word(small_engine):
+    result = _cite(small_engine, "needs foreign work to fuel its economy")
     assert result.verdict is NEAR
-    assert _where(result.whole) == [("tokyo-schools", 327, 348), ("visa-reform", 391, 412), ("visa-reform", 15, 36)]
-    assert {m.text for m in result.whole.matches} == {"needs foreign workers"}
+    assert {m.text for m in result.whole.matches} == {"needs foreign workers to fuel its economy"}
     assert _changes(result.whole.matches[0]) == [("replace", "workers", "work")]
+
+
+def test_an_ellipsis_is_an_omission_listed_at_its_offsets(small_engine):
+    result = _cite(small_engine, "Under the program, hundreds of thousands of young workers from Asia took jobs in "
+                                 "Japanese farms ... and long-term care facilities.")
+    [match] = result.whole.matches
+    assert result.verdict is EXACT and (match.doc_id, match.start, match.end) == ("visa-reform", 237, 375)
+    [omitted] = match.omissions
+    assert omitted.text == "factories" == small_engine.index.documents["visa-reform"].text[omitted.start:omitted.end]
+    assert _changes(match) == [("omit", "factories", "...")]
+
+
+def test_a_changed_figure_is_altered_and_named(small_engine):
+    result = _cite(small_engine, "Economist Jasper Koll estimates that Japan loses 3,500 people every day through aging.")
+    [match] = result.whole.matches
+    assert result.verdict is ALTERED and (match.doc_id, match.start, match.end) == ("run-to-japan", 120, 206)
+    assert [(c.kind, c.original, c.pasted) for c in match.material_changes] == [("figure", "2,500", "3,500")]
 
 
 def test_a_paraphrase_names_its_source_sentence(small_engine):
@@ -84,7 +99,6 @@ def test_a_paraphrase_names_its_source_sentence(small_engine):
 
 
 @pytest.mark.parametrize("quote", [
-    "Economist Jasper Koll estimates that Japan loses 3,500 people every day through aging.",  # a changed figure
     "Workers may change employers after one year under the Employment for Skill Development Program, "
     "scheduled to launch by 2029.",  # a paraphrase with another figure is another claim
     "Cao says she regrets moving to Tokyo and plans to return to China next year.",
