@@ -46,9 +46,11 @@ def test_ask_prints_the_answer_its_source_the_marked_excerpt_and_corroboration(s
     out = capsys.readouterr().out.splitlines()
     assert out[0] == ("Answer (confidence 1.00): At the end of 2024, some 870,000 Chinese nationals were living "
                       "in Japan, up from 686,000 in 2015.")
-    assert out[1] == "Source: Chinese Run To Japan, Asia Media Centre, 2025-07-02 [run-to-japan 22:119]"
-    assert out[2].startswith("Excerpt: >>At the end of 2024, some 870,000") and "2015.<< Economist" in out[2]
-    assert out[3] == ("Also reported in: News On Japan [tokyo-schools 0:98]: As of the end of 2024, approximately "
+    assert out[1] == ('Source: Asia Media Centre, Philip Turner, "Chinese Run To Japan", 2025-07-02 '
+                      '[run-to-japan 22:119]')
+    assert out[2] == "Link: http://127.0.0.1:8000/read/run-to-japan#22-119"
+    assert out[3].startswith("Excerpt: >>At the end of 2024, some 870,000") and "2015.<< Economist" in out[3]
+    assert out[4] == ("Also reported in: News On Japan [tokyo-schools 0:98]: As of the end of 2024, approximately "
                       "870,000 Chinese nationals were living in Japan—a record high.")
 
 
@@ -69,10 +71,15 @@ def test_ask_json_is_the_api_response(small_cli, capsys):
 def test_cite_prints_the_verdict_the_original_and_the_change(small_cli, capsys):
     assert runri(["cite", "Japan is simple to enter and invest in."]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        "ALTERED quote: Japan is simple to enter and invest in.",
-        "  near (0.89) in Chinese Run To Japan, Asia Media Centre, 2025-07-02 [run-to-japan 207:244]",
+        "REWORDED quote: Japan is simple to enter and invest in.",
+        '  near (0.89) in Asia Media Centre, Philip Turner, "Chinese Run To Japan", 2025-07-02 [run-to-japan 207:244]',
         "  original: Japan is easy to enter and invest in.",
-        "  changed: 'easy' -> 'simple'"]
+        "  changed: 'easy' -> 'simple'",
+        "  link: http://127.0.0.1:8000/read/run-to-japan#207-244"]
+    assert runri(["cite", "Economist Jasper Koll estimates that Japan loses 3,500 people every day through aging."]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("ALTERED quote: it changes what the source says")
+    assert out[2] == "  !! the figure differs from the source: '2,500' -> '3,500'"
     assert runri(["cite", "  Japan urgently needs foreign workers  ", "--json"]) == 0
     result = CiteResult.model_validate_json(capsys.readouterr().out)
     assert result.text == "Japan urgently needs foreign workers" and len(result.whole.matches) == 3
