@@ -1,0 +1,198 @@
+"""Train the answer model on SQuAD (training articles only) and write it to service/answer_model/.
+
+Two small gradient-boosted models over service/answer_features.py:
+- the ranker scores each (question, candidate sentence): does this sentence contain the answer?
+- the judge looks at the ranker's best candidate (its score, the runner-up's, its features) and says
+  whether that answer is right, which is what the reader's confidence means.
+Out-of-fold predictions (grouped by article) train the judge and fit the isotonic calibration and the
+abstention threshold, so none of them has seen its own training labels. Held-out articles are never
+read here: their figures come from bench/squad.py.
+
+    python -m eval.train_answerer [--depth 8] [--folds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from eval.answerer_data import CandidateTable, candidate_table
+from eval.squad import split_sets
+from eval.squad_index import open_split_engine
+from service.answer_features import FEATURE_NAMES
+from service.answer_model import JUDGE_FEATURE_NAMES, MODEL_DIR, judge_features
+from service.settings import REPO_ROOT
+
+SEED = 20251121
+CACHE = REPO_ROOT / ".cache" / "squad"
+MAX_WRONGLY_ABSTAINED = 0.15
+
+
+@dataclass(frozen=True)
+class Params:
+    depth: int = 8
+    leg_depth: int = 3
+    folds: int = 5
+    ranker_iterations: int = 300
+    judge_iterations: int = 200
+    learning_rate: float = 0.05
+    leaves: int = 31
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.train_answerer", description=__doc__.splitlines()[0])
+    parser.add_argument("--depth", type=int, default=Params.depth, help="candidate passages per question")
+    parser.add_argument("--folds", type=int, default=Params.folds)
+    parser.add_argument("--out", type=Path, default=MODEL_DIR)
+    args = parser.parse_args(argv)
+    params = Params(depth=args.depth, folds=args.folds)
+    started = time.perf_counter()
+    table = training_table(params)
+    trained = train(table, params)
+    export(trained, args.out, params, table)
+    print(f"answer model written to {args.out} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return 0
+
+
+def training_table(params: Params) -> CandidateTable:
+    """Candidates of every training question, cached by depth (the index build dominates the cost)."""
+    path = CACHE / f"train-d{params.depth}-l{params.leg_depth}.npz"
+    if path.exists():
+        data = np.load(path, allow_pickle=False)
+        return CandidateTable(data["features"], data["labels"], data["question_index"], data["sentence_ids"],
+                              data["answerable"], list(data["doc_ids"]))
+    split = split_sets()["train"]
+    engine = open_split_engine(split, CACHE)
+    table = candidate_table(engine, split.questions, params.depth, params.leg_depth)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, features=table.features, labels=table.labels, question_index=table.question_index,
+             sentence_ids=table.sentence_ids, answerable=table.answerable, doc_ids=np.array(table.doc_ids))
+    return table
+
+
+@dataclass
+class Trained:
+    ranker: object
+    judge: object
+    calibration: tuple[np.ndarray, np.ndarray]  # isotonic curve: judge probability -> calibrated
+    threshold: float
+    cv: dict
+
+
+def _gbm(iterations: int, params: Params):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier(max_iter=iterations, learning_rate=params.learning_rate,
+                                          max_leaf_nodes=params.leaves, l2_regularization=1.0,
+                                          early_stopping=False, random_state=SEED)
+
+
+def _folds(table: CandidateTable, k: int) -> np.ndarray:
+    """A fold per question, whole articles at a time."""
+    from sklearn.model_selection import GroupKFold
+
+    fold = np.zeros(len(table.doc_ids), dtype=int)
+    for i, (_, test) in enumerate(GroupKFold(n_splits=k).split(fold, groups=table.doc_ids)):
+        fold[test] = i
+    return fold
+
+
+def top_candidates(table: CandidateTable, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per question: the row of its best candidate (-1 when it has none), the judge's features, and
+    whether that best candidate is right."""
+    n = len(table.doc_ids)
+    questions = np.arange(n)
+    starts = np.searchsorted(table.question_index, questions, side="left")
+    ends = np.searchsorted(table.question_index, questions, side="right")
+    best = np.full(n, -1)
+    judge_rows = np.zeros((n, len(JUDGE_FEATURE_NAMES)), dtype=np.float32)
+    for q, (lo, hi) in enumerate(zip(starts, ends)):
+        if hi > lo:
+            best[q] = lo + int(np.argmax(scores[lo:hi]))
+            judge_rows[q] = judge_features(scores[lo:hi], table.features[lo:hi])
+    correct = np.array([b >= 0 and table.labels[b] == 1 for b in best])
+    return best, judge_rows, correct
+
+
+def train(table: CandidateTable, params: Params) -> Trained:
+    from sklearn.isotonic import IsotonicRegression
+
+    question_fold = _folds(table, params.folds)
+    row_fold = question_fold[table.question_index]
+    oof = np.zeros(len(table.labels))
+    for f in range(params.folds):
+        model = _gbm(params.ranker_iterations, params).fit(table.features[row_fold != f], table.labels[row_fold != f])
+        oof[row_fold == f] = model.predict_proba(table.features[row_fold == f])[:, 1]
+        print(f"ranker fold {f + 1}/{params.folds} done", file=sys.stderr)
+    best, judge_x, correct = top_candidates(table, oof)
+    judge_oof = np.zeros(len(correct))
+    for f in range(params.folds):
+        model = _gbm(params.judge_iterations, params).fit(judge_x[question_fold != f], correct[question_fold != f])
+        judge_oof[question_fold == f] = model.predict_proba(judge_x[question_fold == f])[:, 1]
+    iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(judge_oof, correct)
+    calibrated = iso.predict(judge_oof)
+    threshold, cv = choose_threshold(calibrated, correct, table.answerable)
+    cv["ece"] = expected_calibration_error(calibrated, correct)
+    cv["p_at_1_never_abstaining"] = float(correct[table.answerable].mean())
+    print("cross-validated on training articles:", json.dumps(cv), file=sys.stderr)
+    ranker = _gbm(params.ranker_iterations, params).fit(table.features, table.labels)
+    judge = _gbm(params.judge_iterations, params).fit(judge_x, correct)
+    return Trained(ranker, judge, (iso.X_thresholds_, iso.y_thresholds_), threshold, cv)
+
+
+def choose_threshold(confidence: np.ndarray, correct: np.ndarray, answerable: np.ndarray) -> tuple[float, dict]:
+    """The abstention threshold with the best overall accuracy whose wrongly-abstained rate on
+    answerable questions stays within the bar."""
+    best = None
+    for t in np.round(np.arange(0.05, 0.96, 0.01), 2):
+        answered = confidence >= t
+        overall = np.mean(np.where(answered, correct, ~answerable))
+        wrongly = np.mean(~answered[answerable])
+        if wrongly <= MAX_WRONGLY_ABSTAINED and (best is None or overall > best[1]):
+            best = (float(t), float(overall), float(wrongly), float(np.mean(answered[answerable] & correct[answerable])),
+                    float(np.mean(answered[~answerable])))
+    t, overall, wrongly, p_at_1, unanswerable_answered = best
+    return t, {"threshold": t, "overall_accuracy": overall, "answerable_wrongly_abstained": wrongly,
+               "p_at_1": p_at_1, "unanswerable_answered": unanswerable_answered}
+
+
+def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
+    """Mean |accuracy - confidence| over equal-width bins, weighted by how many fall in each."""
+    edges = np.linspace(0, 1, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
+    total = 0.0
+    for b in range(bins):
+        mask = which == b
+        if mask.any():
+            total += mask.mean() * abs(correct[mask].mean() - confidence[mask].mean())
+    return float(total)
+
+
+def export(trained: Trained, out: Path, params: Params, table: CandidateTable) -> None:
+    from skl2onnx import to_onnx
+
+    out.mkdir(parents=True, exist_ok=True)
+    for name, model, width in (("ranker", trained.ranker, len(FEATURE_NAMES)),
+                               ("judge", trained.judge, len(JUDGE_FEATURE_NAMES))):
+        onx = to_onnx(model, np.zeros((1, width), dtype=np.float32), options={id(model): {"zipmap": False}},
+                      target_opset={"": 17, "ai.onnx.ml": 3})
+        (out / f"{name}.onnx").write_bytes(onx.SerializeToString())
+    xs, ys = trained.calibration
+    (out / "calibration.json").write_text(json.dumps({
+        "threshold": trained.threshold,
+        "isotonic": {"x": [round(float(x), 6) for x in xs], "y": [round(float(y), 6) for y in ys]},
+        "features": list(FEATURE_NAMES), "judge_features": list(JUDGE_FEATURE_NAMES),
+        "params": params.__dict__, "seed": SEED, "cross_validation": trained.cv,
+        "training": {"questions": len(table.doc_ids), "answerable": int(table.answerable.sum()),
+                     "candidates": int(len(table.labels)), "articles": len(set(table.doc_ids))},
+    }, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
