@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install serve index test eval ablation calibrate-cite bench bench-scale bench-milvus bench-build bench-beir clean
+.PHONY: install serve index test eval ablation calibrate-cite bench bench-scale bench-milvus bench-build bench-beir bench-squad train-answerer clean
 
 install: $(STAMP)
 
@@ -80,3 +80,13 @@ bench-build: $(STAMP)
 # BEIR SciFact through our own BM25 / MiniLM+FAISS / RRF stack; data read from ../shared/bench-data/scifact.
 bench-beir: $(STAMP)
 	$(BIN)/python -m bench.beir
+
+# The learned answer model (service/answer_model/): SQuAD dev training articles only, split by title;
+# seeded, about 15-25 min on 2 cores (most of it indexing the training articles). See its MODEL_CARD.md.
+train-answerer: $(STAMP)
+	$(BIN)/pip install 'skl2onnx>=1.17'
+	$(BIN)/python -m eval.train_answerer
+
+# The whole service on the held-out SQuAD articles, scored by the benchmark's own evaluate.py.
+bench-squad: $(STAMP)
+	$(BIN)/python -m bench.squad

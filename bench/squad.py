@@ -22,6 +22,8 @@ from eval.answerer_data import contains_answer
 from eval.squad import SQUAD_DIR, split_sets
 from eval.squad_index import open_split_engine
 from eval.train_answerer import CACHE, expected_calibration_error
+from eval.model_card import write_model_card
+from service.answer_model import MODEL_DIR
 from service.settings import REPO_ROOT
 
 RESULTS = REPO_ROOT / "bench" / "results"
@@ -42,7 +44,7 @@ def run_set(name: str, work: Path, limit: int | None = None) -> dict:
         else:
             a = result.answer
             predictions.append({"id": q.id, "doc_id": a.doc_id, "start": a.start, "end": a.end})
-        top = result.answer or (result.best_candidate if hasattr(result, "best_candidate") else None)
+        top = result.answer or result.closest
         confidence.append(result.confidence)
         correct.append(top is not None and contains_answer(top.start, top.end, top.doc_id, q))
     work.mkdir(parents=True, exist_ok=True)
@@ -69,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sets", default=",".join(SETS), help="heldout-v2,heldout-v1")
     parser.add_argument("--limit", type=int, help="ask only the first N questions of each set (smoke runs)")
     parser.add_argument("--out", type=Path, default=RESULTS / "squad.json")
+    parser.add_argument("--update-card", action="store_true", help="write the figures into the model card")
     args = parser.parse_args(argv)
     results = {name: run_set(name, CACHE / "bench", args.limit) for name in args.sets.split(",")}
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -78,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in metrics.items() if v is not None)
               + f", ECE {scores['calibration']['ece']}, p50 {scores['latency_ms']['p50']} ms")
     print(f"results: {args.out}")
+    if args.update_card:
+        print(f"model card: {write_model_card(MODEL_DIR, results)}")
     return 0
 
 

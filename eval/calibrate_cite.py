@@ -30,7 +30,7 @@ SHARED_GRID = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
 def run(engine: Engine, quotes: list[GoldQuote], near_min: float, altered_min: float) -> dict[str, dict]:
     """Each case's verdict from exact / near / altered lookup at these thresholds, or, when nothing
     matched and `/cite` would try, its paraphrase candidates."""
-    finder = QuoteFinder(engine.index, engine.retriever, engine.scorer, replace(
+    finder = QuoteFinder(engine.index, engine.retriever, engine.vocabulary, replace(
         engine.quotes.rules, near_min_similarity=near_min, altered_min_wording=altered_min))
     table = {}
     for quote in quotes:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from eval.squad import SplitSet, write_seeds
 from service.engine import Engine
-from service.indexing import build, embedder_for
+from service.index_lifecycle import build, embedder_for
 from service.settings import Settings
 
 

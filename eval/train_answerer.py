@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from eval.model_card import write_model_card
 from eval.answerer_data import CandidateTable, candidate_table
 from eval.squad import split_sets
 from eval.squad_index import open_split_engine
@@ -38,10 +39,10 @@ MAX_WRONGLY_ABSTAINED = 0.15
 class Params:
     depth: int = 8
     leg_depth: int = 3
-    folds: int = 5
-    ranker_iterations: int = 300
-    judge_iterations: int = 200
-    learning_rate: float = 0.05
+    folds: int = 4
+    ranker_iterations: int = 150
+    judge_iterations: int = 100
+    learning_rate: float = 0.1
     leaves: int = 31
 
 
@@ -49,13 +50,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.train_answerer", description=__doc__.splitlines()[0])
     parser.add_argument("--depth", type=int, default=Params.depth, help="candidate passages per question")
     parser.add_argument("--folds", type=int, default=Params.folds)
+    parser.add_argument("--ranker-iterations", type=int, default=Params.ranker_iterations)
     parser.add_argument("--out", type=Path, default=MODEL_DIR)
     args = parser.parse_args(argv)
-    params = Params(depth=args.depth, folds=args.folds)
+    params = Params(depth=args.depth, folds=args.folds, ranker_iterations=args.ranker_iterations)
     started = time.perf_counter()
     table = training_table(params)
     trained = train(table, params)
     export(trained, args.out, params, table)
+    write_model_card(args.out)
     print(f"answer model written to {args.out} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     return 0
 
@@ -83,6 +86,7 @@ class Trained:
     calibration: tuple[np.ndarray, np.ndarray]  # isotonic curve: judge probability -> calibrated
     threshold: float
     cv: dict
+    judge_features: np.ndarray  # the judge's training rows (out-of-fold ranker scores)
 
 
 def _gbm(iterations: int, params: Params):
@@ -135,15 +139,19 @@ def train(table: CandidateTable, params: Params) -> Trained:
     for f in range(params.folds):
         model = _gbm(params.judge_iterations, params).fit(judge_x[question_fold != f], correct[question_fold != f])
         judge_oof[question_fold == f] = model.predict_proba(judge_x[question_fold == f])[:, 1]
-    iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(judge_oof, correct)
-    calibrated = iso.predict(judge_oof)
-    threshold, cv = choose_threshold(calibrated, correct, table.answerable)
-    cv["ece"] = expected_calibration_error(calibrated, correct)
+    # Calibrated and thresholded on the SQuAD 2.0 questions alone: half of them are unanswerable, and
+    # a probability is only calibrated for the mix of questions it was fitted on.
+    v2 = np.array([doc_id.startswith("squad20-") for doc_id in table.doc_ids])
+    iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(judge_oof[v2], correct[v2])
+    calibrated = iso.predict(judge_oof[v2])
+    threshold, cv = choose_threshold(calibrated, correct[v2], table.answerable[v2])
+    cv["ece"] = expected_calibration_error(calibrated, correct[v2])
     cv["p_at_1_never_abstaining"] = float(correct[table.answerable].mean())
+    cv["questions"] = "SQuAD 2.0 training articles, out of fold (grouped by article)"
     print("cross-validated on training articles:", json.dumps(cv), file=sys.stderr)
     ranker = _gbm(params.ranker_iterations, params).fit(table.features, table.labels)
     judge = _gbm(params.judge_iterations, params).fit(judge_x, correct)
-    return Trained(ranker, judge, (iso.X_thresholds_, iso.y_thresholds_), threshold, cv)
+    return Trained(ranker, judge, (iso.X_thresholds_, iso.y_thresholds_), threshold, cv, judge_x)
 
 
 def choose_threshold(confidence: np.ndarray, correct: np.ndarray, answerable: np.ndarray) -> tuple[float, dict]:
@@ -174,8 +182,30 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins
     return float(total)
 
 
+def _ints_not_bools() -> None:
+    """skl2onnx 1.20 hands HistGradientBoosting's boolean missing-value flags to onnx, which wants
+    ints in an `ints` attribute; convert them on the way (same model, checked in export)."""
+    import skl2onnx.common._container as container
+
+    if getattr(container.make_node, "ints_not_bools", False):
+        return
+    original = container.make_node
+
+    def make_node(*args, **attributes):
+        for key, value in attributes.items():
+            if isinstance(value, (list, tuple)) and any(isinstance(x, (bool, np.bool_)) for x in value):
+                attributes[key] = [int(x) if isinstance(x, (bool, np.bool_, np.integer)) else x for x in value]
+        return original(*args, **attributes)
+
+    make_node.ints_not_bools = True
+    container.make_node = make_node
+
+
 def export(trained: Trained, out: Path, params: Params, table: CandidateTable) -> None:
+    import onnxruntime as ort
     from skl2onnx import to_onnx
+
+    _ints_not_bools()
 
     out.mkdir(parents=True, exist_ok=True)
     for name, model, width in (("ranker", trained.ranker, len(FEATURE_NAMES)),
@@ -183,6 +213,12 @@ def export(trained: Trained, out: Path, params: Params, table: CandidateTable) -
         onx = to_onnx(model, np.zeros((1, width), dtype=np.float32), options={id(model): {"zipmap": False}},
                       target_opset={"": 17, "ai.onnx.ml": 3})
         (out / f"{name}.onnx").write_bytes(onx.SerializeToString())
+        session = ort.InferenceSession(str(out / f"{name}.onnx"), providers=["CPUExecutionProvider"])
+        sample = (table.features if name == "ranker" else trained.judge_features)[:2000].astype(np.float32)
+        drift = np.abs(session.run(None, {session.get_inputs()[0].name: sample})[1][:, 1]
+                       - model.predict_proba(sample)[:, 1]).max()
+        if drift > 1e-4:
+            raise RuntimeError(f"the exported {name} differs from the trained one by {drift}")
     xs, ys = trained.calibration
     (out / "calibration.json").write_text(json.dumps({
         "threshold": trained.threshold,

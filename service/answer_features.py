@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 
 from index.lexical import tokenize
-from index.store import CorpusIndex, Sentence
+from bm25s.stopwords import STOPWORDS_EN as STOPWORDS
+from index.sentences import Sentence
+from index.store import CorpusIndex
+from service.vocabulary import SentenceVocabulary
 
 QUESTION_TYPES = ("who", "when", "where", "number", "why", "how", "which_what", "other")
 _TYPE_PATTERNS = [
@@ -38,6 +40,7 @@ _NUMBER_WORD = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|te
                           r"forty|fifty|hundred|thousand|million|billion|dozen|half)\b", re.I)
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]*")
 _NEGATION = re.compile(r"\b(?:not|never|no|none|without|n[o’']t)\b|n[’']t\b", re.I)
+_STOPWORDS = frozenset(STOPWORDS) | {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "many", "much"}
 _FIRST_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "in", "according", "did",
                 "does", "do", "is", "are", "was", "were", "the", "a", "an", "can", "on", "at", "by", "for", "to",
                 "from", "of", "as", "after", "before", "during", "given", "since", "besides", "along", "other",
@@ -46,7 +49,7 @@ _FIRST_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why",
 FEATURE_NAMES = (
     "cosine", "cosine_gap", "cosine_rank", "neighbour_cosine",
     "sentence_coverage", "window_coverage", "passage_coverage", "coverage_gap", "coverage_rank",
-    "bigram_coverage", "top_missing_idf", "names_missing_sentence", "names_missing_window",
+    "bigram_coverage", "exact_word_share", "rare_words_matched", "previous_coverage", "top_missing_idf", "names_missing_sentence", "names_missing_window",
     "names_missing_document", "passage_rank", "found_dense", "found_lexical",
     "sentence_tokens", "question_tokens", "novelty",
     "new_number", "new_year", "new_name", "has_number_word", "negation_question", "negation_sentence",
@@ -85,33 +88,32 @@ def name_terms(text: str) -> set[str]:
     return terms
 
 
-class SentenceVocabulary:
-    """Per-sentence token sets and IDF over sentences, built once per index."""
+@dataclass(frozen=True, slots=True)
+class SentenceFacts:
+    """What the features need of one sentence's text, computed once per sentence."""
 
-    def __init__(self, index: CorpusIndex) -> None:
-        self.tokens = [frozenset(tokenize(index.text_of(s.doc_id, s.start, s.end))) for s in index.sentences]
-        self.df = Counter(t for tokens in self.tokens for t in tokens)
-        self.size = len(self.tokens)
-        self.max_idf = math.log(1 + (self.size + 0.5) / 0.5)
-        by_doc: dict[str, set[str]] = {}
-        for sentence, tokens in zip(index.sentences, self.tokens):
-            by_doc.setdefault(sentence.doc_id, set()).update(tokens)
-        self.document_tokens = {doc_id: frozenset(tokens) for doc_id, tokens in by_doc.items()}
+    token_list: tuple[str, ...]
+    bigrams: frozenset[tuple[str, str]]
+    words: frozenset[str]  # lower-cased words as written
+    years: tuple[str, ...]
+    capitalised: tuple[str, ...]  # lower-cased capitalised words that do not open the sentence
+    number_word: bool
+    negated: bool
 
-    def idf(self, token: str) -> float:
-        """IDF scaled to [0, 1]: 1 for a word no sentence uses, so corpora of any size compare."""
-        d = self.df.get(token, 0)
-        return math.log(1 + (self.size - d + 0.5) / (d + 0.5)) / self.max_idf
 
-    def coverage(self, question_tokens: set[str], tokens: frozenset[str] | set[str]) -> float:
-        total = sum(self.idf(t) for t in question_tokens)
-        return sum(self.idf(t) for t in question_tokens & tokens) / total if total else 0.0
+def sentence_facts(text: str) -> SentenceFacts:
+    tokens = tokenize(text)
+    return SentenceFacts(tuple(tokens), frozenset(zip(tokens, tokens[1:])), frozenset(re.findall(r"\w+", text.lower())),
+                         tuple(m.group() for m in _YEAR.finditer(text)),
+                         tuple(m.group().lower() for m in _CAPITALISED.finditer(text)),
+                         bool(_NUMBER_WORD.search(text)), bool(_NEGATION.search(text)))
 
 
 class FeatureExtractor:
     def __init__(self, index: CorpusIndex, vocabulary: SentenceVocabulary) -> None:
         self.index = index
         self.vocabulary = vocabulary
+        self._cache: dict[int, SentenceFacts] = {}  # per sentence, filled as questions touch them
 
     def features(self, question: str, question_vector: np.ndarray, candidates: list[Candidate]) -> np.ndarray:
         """One row of FEATURE_NAMES per candidate."""
@@ -126,18 +128,20 @@ class FeatureExtractor:
         q_type = question_type(question)
         q_negated = bool(_NEGATION.search(question))
         q_words_lower = set(re.findall(r"\w+", question.lower()))
+        q_content_words = {w for w in q_words_lower if w not in _STOPWORDS}
+        q_rare = {t for t in q_tokens if vocab.idf(t) > 0.5}
 
         ids = [c.sentence.id for c in candidates]
         neighbours = [self._neighbours(c.sentence) for c in candidates]
         rows = sorted(set(ids) | {n.id for ns in neighbours for n in ns})
-        cosine_of = dict(zip(rows, (self.index.sentence_vectors.rows(rows) @ question_vector).tolist()))
+        cosine_of = dict(zip(rows, (self.index.backend.sentence_rows(rows) @ question_vector).tolist()))
         cosines = np.array([cosine_of[i] for i in ids])
         passage_tokens: dict[tuple, frozenset[str]] = {}
         out = np.zeros((len(candidates), len(FEATURE_NAMES)), dtype=np.float32)
         s_coverages = np.zeros(len(candidates))
         for row, (candidate, near) in enumerate(zip(candidates, neighbours)):
             s = candidate.sentence
-            text = self.index.text_of(s.doc_id, s.start, s.end)
+            facts = self._facts(s.id)
             s_tokens = vocab.tokens[s.id]
             window = s_tokens.union(*(vocab.tokens[n.id] for n in near))
             key = (s.doc_id, candidate.passage_start, candidate.passage_end)
@@ -145,9 +149,6 @@ class FeatureExtractor:
                 passage_tokens[key] = frozenset().union(*(
                     vocab.tokens[x.id] for x in self.index.sentences_in(*key)))
             missing_window = q_tokens - window
-            s_list = tokenize(text)
-            s_bigrams = set(zip(s_list, s_list[1:]))
-            new_words = {w for w in re.findall(r"\w+", text.lower())} - q_words_lower
             s_cov = vocab.coverage(q_tokens, s_tokens)
             s_coverages[row] = s_cov
             values = {
@@ -156,7 +157,11 @@ class FeatureExtractor:
                 "sentence_coverage": s_cov,
                 "window_coverage": vocab.coverage(q_tokens, window),
                 "passage_coverage": vocab.coverage(q_tokens, passage_tokens[key]),
-                "bigram_coverage": len(q_bigrams & s_bigrams) / len(q_bigrams) if q_bigrams else 0.0,
+                "bigram_coverage": len(q_bigrams & facts.bigrams) / len(q_bigrams) if q_bigrams else 0.0,
+                "exact_word_share": len(q_content_words & facts.words) / len(q_content_words) if q_content_words else 0.0,
+                "rare_words_matched": len(q_rare & s_tokens),
+                "previous_coverage": vocab.coverage(q_tokens, vocab.tokens[s.id - 1])
+                if s.id > 0 and sentences[s.id - 1].doc_id == s.doc_id else 0.0,
                 "top_missing_idf": max((vocab.idf(t) for t in missing_window), default=0.0),
                 "names_missing_sentence": _share_missing(q_names, s_tokens),
                 "names_missing_window": _share_missing(q_names, window),
@@ -168,11 +173,11 @@ class FeatureExtractor:
                 "question_tokens": math.log1p(len(q_tokens)),
                 "novelty": len(s_tokens - q_tokens) / len(s_tokens) if s_tokens else 0.0,
                 "new_number": any(t[0].isdigit() and t not in q_numbers for t in s_tokens),
-                "new_year": any(m.group() not in question for m in _YEAR.finditer(text)),
-                "new_name": any(m.group().lower() not in q_words_lower for m in _CAPITALISED.finditer(text)),
-                "has_number_word": bool(_NUMBER_WORD.search(text)) and bool(new_words),
+                "new_year": any(year not in question for year in facts.years),
+                "new_name": any(word not in q_words_lower for word in facts.capitalised),
+                "has_number_word": facts.number_word and bool(facts.words - q_words_lower),
                 "negation_question": q_negated,
-                "negation_sentence": bool(_NEGATION.search(text)),
+                "negation_sentence": facts.negated,
                 f"asks_{q_type}": 1.0,
             }
             for name, value in values.items():
@@ -182,6 +187,13 @@ class FeatureExtractor:
         out[:, _COLUMN["coverage_gap"]] = s_coverages - s_coverages.max()
         out[:, _COLUMN["coverage_rank"]] = _ranks(s_coverages)
         return out
+
+    def _facts(self, sentence_id: int) -> SentenceFacts:
+        facts = self._cache.get(sentence_id)
+        if facts is None:
+            s = self.index.sentences[sentence_id]
+            facts = self._cache[sentence_id] = sentence_facts(self.index.text_of(s.doc_id, s.start, s.end))
+        return facts
 
     def _neighbours(self, sentence: Sentence) -> list[Sentence]:
         """The sentences just before and after, within the same article."""

@@ -28,7 +28,6 @@ import numpy as np
 from index.sentences import split_sentences
 from index.store import CorpusIndex
 from service.align import MIN_SHARED_WORDS, Hit, Quote, align, has_word, occurrences, strip_ends
-from service.answer import SentenceScorer
 from service.judge import Judge
 from service.models import RetrievalMode, Verdict
 from service.paraphrase import Paraphrases
@@ -36,6 +35,7 @@ from service.pieces import Piece, Pieces, split_pieces
 from service.quotes import (Checked, CheckedSpan, CiteRules, Deadline, Found, OutOfTime,
                             ParaphraseCandidate)
 from service.retrieve import Retriever
+from service.vocabulary import SentenceVocabulary
 from service.worddiff import Words
 
 _BEAM = 4  # partial alignments kept while the next piece is looked for
@@ -44,7 +44,7 @@ _BEAM = 4  # partial alignments kept while the next piece is looked for
 class QuoteFinder:
     """Built once per index: keeps every article normalized and split into words."""
 
-    def __init__(self, index: CorpusIndex, retriever: Retriever, scorer: SentenceScorer,
+    def __init__(self, index: CorpusIndex, retriever: Retriever, scorer: SentenceVocabulary,
                  rules: CiteRules = CiteRules()) -> None:
         self.index = index
         self.retriever = retriever

@@ -190,13 +190,14 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         print(result.model_dump_json(indent=2))
         return 0
     if result.answer is None:
-        print(f"The articles do not answer this ({result.abstained_reason}; confidence {result.confidence:.2f}).")
+        print(f"The articles do not answer this: {result.abstained_reason} "
+              f"(confidence {result.confidence:.2f}, {result.confidence_level.value}).")
         print("Closest passages:")
         for p in result.passages[:3]:
             print(f"  [{p.doc_id} {p.start}:{p.end}] " + p.text.replace("\n", " ")[:200])
         return 0
     a = result.answer
-    print(f"Answer (confidence {result.confidence:.2f}): {a.text}")
+    print(f"Answer ({result.confidence_level.value} confidence, {result.confidence:.2f}): {a.text}")
     print(f"Source: {_source(a)} [{a.doc_id} {a.start}:{a.end}]")
     print(f"Link: {a.link}")
     passage = next((p for p in result.passages if p.doc_id == a.doc_id and p.start <= a.start < p.end), None)

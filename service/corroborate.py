@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from index.sentences import Sentence
 from index.store import CorpusIndex
-from service.answer import SentenceScorer
+from service.vocabulary import SentenceVocabulary
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class CorroborationRule:
     search_depth: int = 50
 
 
-def corroborating_sentences(index: CorpusIndex, scorer: SentenceScorer, answer: Sentence,
+def corroborating_sentences(index: CorpusIndex, scorer: SentenceVocabulary, answer: Sentence,
                             rule: CorroborationRule = CorroborationRule()) -> list[tuple[Sentence, float]]:
     """Best sentence per other document that states the same thing, most similar first."""
     vector = index.backend.sentence_rows([answer.id])[0]

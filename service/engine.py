@@ -9,7 +9,8 @@ from index.corpus import Document
 from index.embed import Embedder
 from index.sentences import Sentence
 from index.store import CorpusIndex
-from service.answer import AnswerPolicy, SentenceScorer
+from service.answer import AnswerPolicy
+from service.answer_model import load_answer_model
 from service.cite import QuoteFinder
 from service.quotes import CheckedSpan, CiteRules, Found
 from service.corroborate import CorroborationRule, corroborating_sentences
@@ -22,6 +23,7 @@ from service.models import (MAX_QUOTE_CHARS, Answer, AskResult, CiteResult, Corr
 from service.request_errors import DocumentNotFoundError, InvalidRequestError
 from service.retrieve import Retrieval, Retriever
 from service.settings import Settings
+from service.vocabulary import SentenceVocabulary
 
 
 class Engine:
@@ -30,12 +32,12 @@ class Engine:
         self.index = index
         self.embedder = embedder
         self.retriever = Retriever(index, embedder, settings.rrf_k, settings.query_cache_size, settings.embed_lanes)
-        self.scorer = SentenceScorer(index)
-        self.answers = AnswerPolicy(index, self.retriever, self.scorer, settings.answer_leg_depth,
-                                    settings.abstain_below)
+        self.vocabulary = SentenceVocabulary(index)
+        self.answers = AnswerPolicy(index, self.retriever, self.vocabulary, load_answer_model(settings.answer_model_dir),
+                                    settings.answer_depth, settings.answer_leg_depth, settings.abstain_below)
         self.corroboration = CorroborationRule(settings.corroboration_min_similarity,
                                                settings.corroboration_min_shared)
-        self.quotes = QuoteFinder(index, self.retriever, self.scorer, CiteRules(
+        self.quotes = QuoteFinder(index, self.retriever, self.vocabulary, CiteRules(
             near_min_similarity=settings.cite_near_min_similarity,
             altered_min_wording=settings.cite_altered_min_wording,
             paraphrase_min_similarity=settings.cite_paraphrase_min_similarity,
@@ -71,15 +73,16 @@ class Engine:
             decision = self.answers.decide(question, retrieval)
         if decision.sentence is None:
             result = AskResult(question=question, answer=None, confidence=decision.confidence,
-                               abstained_reason=decision.abstained_reason, passages=decision.passages,
+                               confidence_level=decision.level, abstained_reason=decision.abstained_reason,
+                               closest=self._answer(decision.closest), passages=decision.passages,
                                also_reported_in=[], took_ms=_ms_since(started))
             return on_base(result, self.link_base(link_base))
         best = decision.sentence
         with timed("corroborate"):
-            corroborating = corroborating_sentences(self.index, self.scorer, best, self.corroboration)
+            corroborating = corroborating_sentences(self.index, self.vocabulary, best, self.corroboration)
         _highlight(decision.passages, [best] + [s for s, _ in corroborating])
-        result = AskResult(question=question, answer=Answer.of(self.index.documents[best.doc_id], best.start, best.end),
-                           confidence=decision.confidence, abstained_reason=None, passages=decision.passages,
+        result = AskResult(question=question, answer=self._answer(best), confidence=decision.confidence,
+                           confidence_level=decision.level, abstained_reason=None, passages=decision.passages,
                            also_reported_in=[self._corroboration(s, sim) for s, sim in corroborating],
                            took_ms=_ms_since(started))
         return on_base(result, self.link_base(link_base))
@@ -116,6 +119,9 @@ class Engine:
         return QuoteMatch.of(doc, found.start, found.end, verdict=found.verdict, score=found.score,
                              diff=list(found.diff), material_changes=list(found.material),
                              omissions=[Omission(start=s, end=e, text=doc.text[s:e]) for s, e in found.omissions])
+
+    def _answer(self, s: Sentence | None) -> Answer | None:
+        return None if s is None else Answer.of(self.index.documents[s.doc_id], s.start, s.end)
 
     def _corroboration(self, s: Sentence, similarity: float) -> Corroboration:
         return Corroboration.of(self.index.documents[s.doc_id], s.start, s.end, similarity=round(similarity, 4))

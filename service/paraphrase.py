@@ -8,7 +8,7 @@ import numpy as np
 from index.lexical import tokenize
 from index.sentences import Sentence
 from index.store import CorpusIndex
-from service.answer import SentenceScorer
+from service.vocabulary import SentenceVocabulary
 from service.models import Verdict
 from service.query_embedding import CachedQueryEmbedder
 from service.quotes import CheckedSpan, CiteRules, Deadline, Found, ParaphraseCandidate
@@ -17,7 +17,7 @@ _EMBED_BATCH = 32  # claims embedded together, between two looks at the time bud
 
 
 class Paraphrases:
-    def __init__(self, index: CorpusIndex, scorer: SentenceScorer, queries: CachedQueryEmbedder,
+    def __init__(self, index: CorpusIndex, scorer: SentenceVocabulary, queries: CachedQueryEmbedder,
                  rules: CiteRules) -> None:
         self.index = index
         self.scorer = scorer

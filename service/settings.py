@@ -98,7 +98,11 @@ class Settings(BaseSettings):
 
     # Answers (calibrated on the eval suite; see README "Answers and abstention").
     answer_leg_depth: int = Field(default=3, ge=0, le=MAX_K, description="Each retriever's top chunks also compete for the answer.")
-    abstain_below: float = Field(default=0.3, ge=0, le=1, description="Abstain when confidence is below this.")
+    answer_depth: int = Field(default=8, ge=1, le=MAX_K, description="Passages whose sentences compete for the answer.")
+    abstain_below: float | None = Field(default=None, ge=0, le=1, description="Abstain when confidence is below "
+                                        "this; default: the answer model's cross-validated threshold.")
+    answer_model_dir: Path = Field(default=REPO_ROOT / "service" / "answer_model",
+                                   description="The learned answer model (make train-answerer).")
     corroboration_min_similarity: float = Field(default=0.6, ge=0, le=1)
     corroboration_min_shared: float = Field(default=0.3, ge=0, le=1)
 

@@ -218,16 +218,21 @@ function answerCard(result) {
     el("h2", {}, "Answer"),
     quote,
     sourceLine(answer),
-    el("p", {class: "confidence"}, "Confidence ", el("strong", {}, percent(result.confidence)), bar),
+    el("p", {class: `confidence ${result.confidence_level}`},
+      `${LEVELS[result.confidence_level] || "Confidence"} `, el("strong", {}, percent(result.confidence)), bar),
     citeActions(answer));
 }
+
+// The confidence is a calibrated probability that the answer sentence answers the question.
+const LEVELS = {high: "High confidence", medium: "Medium confidence", low: "Low confidence"};
 
 function abstainCard(result) {
   const reason = result.abstained_reason || "no sentence is close enough to the question";
   return el("article", {class: "card abstain", id: "abstain"},
     el("h2", {}, "The articles don’t answer this"),
     el("p", {}, `Nothing in ${theArticles()} answers the question: ${reason}.`),
-    el("p", {class: "meta"}, `Best match confidence ${percent(result.confidence)}, too low to give an answer. `,
+    el("p", {class: "meta confidence low"}, `Low confidence: ${percent(result.confidence)} that the closest sentence `
+      + "answers it, too low to give an answer. ",
       "Try other words, or read the closest passages below."));
 }
 
