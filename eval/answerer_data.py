@@ -11,8 +11,9 @@ from tqdm import tqdm
 
 from eval.squad import Question
 from service.answer_candidates import gather_candidates
-from service.answer_features import FeatureExtractor, SentenceVocabulary
-from service.engine import Engine
+from service.answer_features import FeatureExtractor
+from service.retrieve import Retriever
+from service.vocabulary import SentenceVocabulary
 from service.models import RetrievalMode
 
 
@@ -31,14 +32,14 @@ def contains_answer(start: int, end: int, doc_id: str, question: Question) -> bo
         start <= a_start and a_start + len(a_text) <= end for a_text, a_start in question.answers)
 
 
-def candidate_table(engine: Engine, questions: list[Question], depth: int, leg_depth: int, pool: int = 30,
+def candidate_table(retriever: Retriever, questions: list[Question], depth: int, leg_depth: int, pool: int = 30,
                     progress: bool = True) -> CandidateTable:
-    extractor = FeatureExtractor(engine.index, SentenceVocabulary(engine.index))
+    extractor = FeatureExtractor(retriever.index, SentenceVocabulary(retriever.index))
     features, labels, owner, sentence_ids = [], [], [], []
     for qi, question in enumerate(tqdm(questions, desc="candidates", unit="q", disable=not progress)):
-        vector = engine.retriever.queries.embed_query(question.question)
-        ranking = engine.retriever.ranking(question.question, RetrievalMode.hybrid, pool, query_vector=vector)
-        _, candidates = gather_candidates(engine.retriever, ranking, depth, leg_depth)
+        vector = retriever.queries.embed_query(question.question)
+        ranking = retriever.ranking(question.question, RetrievalMode.hybrid, pool, query_vector=vector)
+        _, candidates = gather_candidates(retriever, ranking, depth, leg_depth)
         features.append(extractor.features(question.question, vector, candidates))
         labels += [contains_answer(c.sentence.start, c.sentence.end, c.sentence.doc_id, question) for c in candidates]
         owner += [qi] * len(candidates)

@@ -25,7 +25,7 @@ import numpy as np
 from eval.model_card import write_model_card
 from eval.answerer_data import CandidateTable, candidate_table
 from eval.squad import split_sets
-from eval.squad_index import open_split_engine
+from eval.squad_index import open_split_retriever
 from service.answer_features import FEATURE_NAMES
 from service.answer_model import JUDGE_FEATURE_NAMES, MODEL_DIR, judge_features
 from service.settings import REPO_ROOT
@@ -71,8 +71,7 @@ def training_table(params: Params) -> CandidateTable:
         return CandidateTable(data["features"], data["labels"], data["question_index"], data["sentence_ids"],
                               data["answerable"], list(data["doc_ids"]))
     split = split_sets()["train"]
-    engine = open_split_engine(split, CACHE)
-    table = candidate_table(engine, split.questions, params.depth, params.leg_depth)
+    table = candidate_table(open_split_retriever(split, CACHE), split.questions, params.depth, params.leg_depth)
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez(path, features=table.features, labels=table.labels, question_index=table.question_index,
              sentence_ids=table.sentence_ids, answerable=table.answerable, doc_ids=np.array(table.doc_ids))

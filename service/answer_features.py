@@ -50,7 +50,7 @@ FEATURE_NAMES = (
     "cosine", "cosine_gap", "cosine_rank", "neighbour_cosine",
     "sentence_coverage", "window_coverage", "passage_coverage", "coverage_gap", "coverage_rank",
     "bigram_coverage", "exact_word_share", "rare_words_matched", "previous_coverage", "top_missing_idf", "names_missing_sentence", "names_missing_window",
-    "names_missing_document", "passage_rank", "found_dense", "found_lexical",
+    "names_missing_document", "names_unknown_corpus", "rare_words_missing_window", "question_names", "passage_rank", "found_dense", "found_lexical",
     "sentence_tokens", "question_tokens", "novelty",
     "new_number", "new_year", "new_name", "has_number_word", "negation_question", "negation_sentence",
     *(f"asks_{t}" for t in QUESTION_TYPES),
@@ -129,7 +129,13 @@ class FeatureExtractor:
         q_negated = bool(_NEGATION.search(question))
         q_words_lower = set(re.findall(r"\w+", question.lower()))
         q_content_words = {w for w in q_words_lower if w not in _STOPWORDS}
-        q_rare = {t for t in q_tokens if vocab.idf(t) > 0.5}
+        q_idf = {t: vocab.idf(t) for t in q_tokens}
+        q_rare = {t for t, idf in q_idf.items() if idf > 0.5}
+        q_total = sum(q_idf.values())
+        q_unknown = _share_missing(q_names, {t for t in q_names if vocab.knows(t)})
+
+        def coverage(tokens: frozenset[str]) -> float:
+            return sum(q_idf[t] for t in q_tokens & tokens) / q_total if q_total else 0.0
 
         ids = [c.sentence.id for c in candidates]
         neighbours = [self._neighbours(c.sentence) for c in candidates]
@@ -149,23 +155,26 @@ class FeatureExtractor:
                 passage_tokens[key] = frozenset().union(*(
                     vocab.tokens[x.id] for x in self.index.sentences_in(*key)))
             missing_window = q_tokens - window
-            s_cov = vocab.coverage(q_tokens, s_tokens)
+            s_cov = coverage(s_tokens)
             s_coverages[row] = s_cov
             values = {
                 "cosine": cosines[row],
                 "neighbour_cosine": max((cosine_of[n.id] for n in near), default=0.0),
                 "sentence_coverage": s_cov,
-                "window_coverage": vocab.coverage(q_tokens, window),
-                "passage_coverage": vocab.coverage(q_tokens, passage_tokens[key]),
+                "window_coverage": coverage(window),
+                "passage_coverage": coverage(passage_tokens[key]),
                 "bigram_coverage": len(q_bigrams & facts.bigrams) / len(q_bigrams) if q_bigrams else 0.0,
                 "exact_word_share": len(q_content_words & facts.words) / len(q_content_words) if q_content_words else 0.0,
                 "rare_words_matched": len(q_rare & s_tokens),
-                "previous_coverage": vocab.coverage(q_tokens, vocab.tokens[s.id - 1])
+                "previous_coverage": coverage(vocab.tokens[s.id - 1])
                 if s.id > 0 and sentences[s.id - 1].doc_id == s.doc_id else 0.0,
-                "top_missing_idf": max((vocab.idf(t) for t in missing_window), default=0.0),
+                "top_missing_idf": max((q_idf[t] for t in missing_window), default=0.0),
                 "names_missing_sentence": _share_missing(q_names, s_tokens),
                 "names_missing_window": _share_missing(q_names, window),
                 "names_missing_document": _share_missing(q_names, vocab.document_tokens.get(s.doc_id, frozenset())),
+                "names_unknown_corpus": q_unknown,
+                "rare_words_missing_window": len(q_rare - window),
+                "question_names": len(q_names),
                 "passage_rank": candidate.passage_rank,
                 "found_dense": candidate.found_dense,
                 "found_lexical": candidate.found_lexical,
