@@ -8,7 +8,7 @@ For every question, in turn (interleaved, so machine noise spreads over all stag
   lexical            engine.index.lexical.scores(q) + index.lexical.top_k(scores, pool)
   fusion             service.fuse.reciprocal_rank_fusion of the two legs
   passages           Retriever.passages (merge overlapping chunks; ask's fused + leg-head candidates)
-  answer             engine.scorer.score(vec, q, candidates)
+  answer             engine.answers.decide(q, retrieval): candidates, features, ranker and judge
   corroboration      corroborating_sentences for the best sentence
   embedding_forward_only   diagnostic: tokenizer + model forward, without SentenceTransformer.encode's overhead
   cite               engine.cite(text) over eval/quotes.jsonl, when the engine has it
@@ -46,6 +46,7 @@ def run(repeats: int = 3, warmup: int = 20, profile: bool = False, out: Path | N
     from index.lexical import top_k
     from service.corroborate import corroborating_sentences
     from service.fuse import reciprocal_rank_fusion
+    from service.retrieve import Retrieval
 
     started = time.perf_counter()
     engine = open_engine()
@@ -86,15 +87,14 @@ def run(repeats: int = 3, warmup: int = 20, profile: bool = False, out: Path | N
 
             ranking = engine.retriever.ranking(q, _hybrid(), pool, None, query_vector=vec)
             t = clock()
-            passages = engine.retriever.passages(ranking.fused, k)
-            extra = engine.retriever.passages(ranking.leg_heads(engine.settings.answer_leg_depth), k * 2)
+            passages = engine.retriever.top_passages(ranking, k)
             samples["passages"].append(clock() - t)
-            candidates = passages + [p for p in extra if not any(
-                o.doc_id == p.doc_id and o.start <= p.start and p.end <= o.end for o in passages)]
-            t = clock(); scored = engine.scorer.score(vec, q, candidates); samples["answer"].append(clock() - t)
-            if scored:
+            t = clock()
+            decision = engine.answers.decide(q, Retrieval(vec, ranking, passages, k))
+            samples["answer"].append(clock() - t)
+            if decision.sentence is not None:
                 t = clock()
-                corroborating_sentences(engine.index, engine.scorer, scored[0].sentence, engine.corroboration)
+                corroborating_sentences(engine.index, engine.vocabulary, decision.sentence, engine.corroboration)
                 samples["corroboration"].append(clock() - t)
 
     cite = None

@@ -20,21 +20,21 @@ class CorroborationRule:
     search_depth: int = 50
 
 
-def corroborating_sentences(index: CorpusIndex, scorer: SentenceVocabulary, answer: Sentence,
+def corroborating_sentences(index: CorpusIndex, vocabulary: SentenceVocabulary, answer: Sentence,
                             rule: CorroborationRule = CorroborationRule()) -> list[tuple[Sentence, float]]:
     """Best sentence per other document that states the same thing, most similar first."""
     vector = index.backend.sentence_rows([answer.id])[0]
-    answer_tokens = scorer.tokens[answer.id]
+    answer_tokens = vocabulary.tokens[answer.id]
     answer_numbers = {t for t in answer_tokens if t[0].isdigit()}
     best: dict[str, tuple[Sentence, float]] = {}
     for hit in index.backend.similar_sentences(vector, rule.search_depth):
         sentence, score = index.sentences[hit.row], hit.score
         if sentence.doc_id == answer.doc_id or sentence.doc_id in best or score < rule.min_similarity:
             continue
-        tokens = scorer.tokens[sentence.id]
+        tokens = vocabulary.tokens[sentence.id]
         if answer_numbers and not answer_numbers & tokens:
             continue  # a figure is the claim: without it the sentence says something else
-        if scorer.coverage(answer_tokens, tokens) < rule.min_shared_coverage:
+        if vocabulary.coverage(answer_tokens, tokens) < rule.min_shared_coverage:
             continue
         best[sentence.doc_id] = (sentence, float(score))
     return sorted(best.values(), key=lambda pair: -pair[1])

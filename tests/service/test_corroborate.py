@@ -12,7 +12,7 @@ def _sentence(engine, doc_id: str, start: int):
 
 
 def _found(engine, sentence, rule=None) -> list[tuple[str, int, int]]:
-    pairs = corroborating_sentences(engine.index, engine.scorer, sentence, rule or engine.corroboration)
+    pairs = corroborating_sentences(engine.index, engine.vocabulary, sentence, rule or engine.corroboration)
     return [(s.doc_id, s.start, s.end) for s, _ in pairs]
 
 
