@@ -84,6 +84,7 @@ class Trained:
     judge: object
     calibration: tuple[np.ndarray, np.ndarray]  # isotonic curve: judge probability -> calibrated
     threshold: float
+    veto: dict | None  # {"feature", "above"}: abstain when the best candidate's feature exceeds it
     cv: dict
     judge_features: np.ndarray  # the judge's training rows (out-of-fold ranker scores)
 
@@ -143,30 +144,51 @@ def train(table: CandidateTable, params: Params) -> Trained:
     v2 = np.array([doc_id.startswith("squad20-") for doc_id in table.doc_ids])
     iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(judge_oof[v2], correct[v2])
     calibrated = iso.predict(judge_oof[v2])
-    threshold, cv = choose_threshold(calibrated, correct[v2], table.answerable[v2])
-    cv["ece"] = expected_calibration_error(calibrated, correct[v2])
+    best_features = judge_x[v2][:, len(JUDGE_FEATURE_NAMES) - len(FEATURE_NAMES):]
+    threshold, veto, cv = choose_threshold(calibrated, correct[v2], table.answerable[v2], best_features)
+    if veto is not None:  # a vetoed answer's confidence: how often such a best sentence was right, out of fold
+        vetoed = best_features[:, list(FEATURE_NAMES).index(veto["feature"])] > veto["above"]
+        veto["confidence"] = round(float(correct[v2][vetoed].mean()), 4)
+        calibrated = np.where(vetoed, veto["confidence"], calibrated)
+    # The product rule "a name the articles never use is not answered" (kept because it raised held-out
+    # accuracy, see README): its answers' confidence is how often such a best sentence was right.
+    unknown = best_features[:, list(FEATURE_NAMES).index("names_unknown_corpus")] > 0
+    cv["unknown_names_rule"] = {"questions": int(unknown.sum()), "confidence": round(float(correct[v2][unknown].mean()), 4)}
+    calibrated = np.where(unknown, cv["unknown_names_rule"]["confidence"], calibrated)
+    cv["ece_in_sample"] = expected_calibration_error(calibrated, correct[v2])
     cv["p_at_1_never_abstaining"] = float(correct[table.answerable].mean())
     cv["questions"] = "SQuAD 2.0 training articles, out of fold (grouped by article)"
     print("cross-validated on training articles:", json.dumps(cv), file=sys.stderr)
     ranker = _gbm(params.ranker_iterations, params).fit(table.features, table.labels)
     judge = _gbm(params.judge_iterations, params).fit(judge_x, correct)
-    return Trained(ranker, judge, (iso.X_thresholds_, iso.y_thresholds_), threshold, cv, judge_x)
+    return Trained(ranker, judge, (iso.X_thresholds_, iso.y_thresholds_), threshold, veto, cv, judge_x)
 
 
-def choose_threshold(confidence: np.ndarray, correct: np.ndarray, answerable: np.ndarray) -> tuple[float, dict]:
-    """The abstention threshold with the best overall accuracy whose wrongly-abstained rate on
-    answerable questions stays within the bar."""
+VETO_FEATURES = ("names_missing_sentence", "names_missing_window", "names_missing_document", "names_unknown_corpus")
+
+
+def choose_threshold(confidence: np.ndarray, correct: np.ndarray, answerable: np.ndarray,
+                     best_features: np.ndarray) -> tuple[float, dict | None, dict]:
+    """The abstention threshold, and whether a names veto (abstain when the best sentence lacks the
+    question's names) survives: the pair with the best overall accuracy whose wrongly-abstained rate
+    on answerable questions stays within the bar. No veto is one of the options, so a veto is kept
+    only when it helps out of fold."""
+    column = {name: i for i, name in enumerate(FEATURE_NAMES)}
+    options = [None] + [{"feature": f, "above": a} for f in VETO_FEATURES for a in (0.0, 0.5)]
     best = None
-    for t in np.round(np.arange(0.05, 0.96, 0.01), 2):
-        answered = confidence >= t
-        overall = np.mean(np.where(answered, correct, ~answerable))
-        wrongly = np.mean(~answered[answerable])
-        if wrongly <= MAX_WRONGLY_ABSTAINED and (best is None or overall > best[1]):
-            best = (float(t), float(overall), float(wrongly), float(np.mean(answered[answerable] & correct[answerable])),
-                    float(np.mean(answered[~answerable])))
-    t, overall, wrongly, p_at_1, unanswerable_answered = best
-    return t, {"threshold": t, "overall_accuracy": overall, "answerable_wrongly_abstained": wrongly,
-               "p_at_1": p_at_1, "unanswerable_answered": unanswerable_answered}
+    for veto in options:
+        vetoed = (best_features[:, column[veto["feature"]]] > veto["above"]) if veto else np.zeros(len(correct), bool)
+        for t in np.round(np.arange(0.05, 0.96, 0.01), 2):
+            answered = (confidence >= t) & ~vetoed
+            overall = np.mean(np.where(answered, correct, ~answerable))
+            wrongly = np.mean(~answered[answerable])
+            if wrongly <= MAX_WRONGLY_ABSTAINED and (best is None or overall > best[2]["overall_accuracy"]):
+                best = (float(t), veto, {
+                    "threshold": float(t), "veto": veto, "overall_accuracy": float(overall),
+                    "answerable_wrongly_abstained": float(wrongly),
+                    "p_at_1": float(np.mean(answered[answerable] & correct[answerable])),
+                    "unanswerable_answered": float(np.mean(answered[~answerable]))})
+    return best
 
 
 def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
@@ -221,6 +243,8 @@ def export(trained: Trained, out: Path, params: Params, table: CandidateTable) -
     xs, ys = trained.calibration
     (out / "calibration.json").write_text(json.dumps({
         "threshold": trained.threshold,
+        "veto": trained.veto,
+        "unknown_names_confidence": trained.cv["unknown_names_rule"]["confidence"],
         "isotonic": {"x": [round(float(x), 6) for x in xs], "y": [round(float(y), 6) for y in ys]},
         "features": list(FEATURE_NAMES), "judge_features": list(JUDGE_FEATURE_NAMES),
         "params": params.__dict__, "seed": SEED, "cross_validation": trained.cv,

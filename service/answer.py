@@ -61,7 +61,7 @@ class AnswerPolicy:
         best = candidates[judgement.best]
         passages = _leading_with(retrieval.passages, best.sentence, found[best.passage_rank], retrieval.k)
         confidence = judgement.confidence
-        if confidence < self.abstain_below:
+        if confidence < self.abstain_below or judgement.vetoed:
             return AnswerDecision(passages, confidence, ConfidenceLevel.low, None, self._reason(question, best),
                                   best.sentence)
         level = ConfidenceLevel.high if confidence >= HIGH_CONFIDENCE else ConfidenceLevel.medium
