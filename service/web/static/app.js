@@ -232,7 +232,7 @@ function abstainCard(result) {
     el("h2", {}, "The articles don’t answer this"),
     el("p", {}, `Nothing in ${theArticles()} answers the question: ${reason}.`),
     el("p", {class: "meta confidence low"}, `Low confidence: ${percent(result.confidence)} that the closest sentence `
-      + "answers it, too low to give an answer. ",
+      + "answers it. ",
       "Try other words, or read the closest passages below."));
 }
 
