@@ -84,7 +84,7 @@ bench-beir: $(STAMP)
 # The learned answer model (service/answer_model/): SQuAD dev training articles only, split by title;
 # seeded, about 15-25 min on 2 cores (most of it indexing the training articles). See its MODEL_CARD.md.
 train-answerer: $(STAMP)
-	$(BIN)/pip install 'skl2onnx>=1.17'
+	$(BIN)/pip install -e '.[train]'
 	$(BIN)/python -m eval.train_answerer
 
 # The whole service on the held-out SQuAD articles, scored by the benchmark's own evaluate.py.

@@ -63,7 +63,7 @@ def test_unanswerable_questions_abstain_with_the_reason(small_engine, mode, ques
     result = small_engine.ask(question, mode=mode)
     expected = lexical_reason if mode is RetrievalMode.lexical and lexical_reason else reason
     assert result.answer is None and result.abstained_reason == expected
-    assert result.confidence < small_engine.answers.abstain_below
+    assert result.confidence_level is ConfidenceLevel.low
     assert result.also_reported_in == [] and all(p.highlights == [] for p in result.passages)
     assert bool(result.passages) is (expected != NO_PASSAGE)  # the closest passages, for the reader to judge
 
