@@ -58,7 +58,9 @@ def test_ask_shows_the_answer_highlighted_with_its_source(page, live_server):
     assert "2,500" in answer.find_element(By.CSS_SELECTOR, "mark").text
     assert "Asia Media Centre" in text_of(page, "#answer .source")
     assert "2 July 2025" in text_of(page, "#answer .source")
-    assert "Confidence" in text_of(page, "#answer .confidence")
+    confidence = page.find_element(By.CSS_SELECTOR, "#answer .confidence")
+    level = next(c for c in ("high", "medium") if c in confidence.get_attribute("class").split())
+    assert text_of(page, "#answer .confidence").startswith(f"{level.capitalize()} confidence")
     link = answer.find_element(By.LINK_TEXT, "Read it in the article").get_attribute("href")
     assert f"/read/{DOC_000}#" in link
     passages = page.find_elements(By.CSS_SELECTOR, "#ask-more li.passage")
