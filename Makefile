@@ -36,8 +36,15 @@ $(CHROME_BINS) &:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver
 
+# A CJK font, so the page's Chinese and Japanese text renders in the browser tests' screenshots (5 MB).
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+
+$(CJK_FONT):
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends fonts-wqy-microhei
+
 # The suite, then the eval gate on the real index (fails when quality drops below eval/baseline.json).
-test: index $(CHROME_BINS)
+test: index $(CHROME_BINS) $(CJK_FONT)
 	$(BIN)/python -m pytest -q
 	$(BIN)/runri eval
 

@@ -31,6 +31,13 @@ def questions() -> list[str]:
     return [row["question"] for row in rows]
 
 
+def multilingual_questions(lang: str) -> list[str]:
+    """The Chinese ("zh") or Japanese ("ja") questions of the multilingual gold set."""
+    path = EVAL_DIR / "questions_multilingual.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [row["question"] for row in rows if row["lang"] == lang]
+
+
 def quotes() -> list[str]:
     rows = [json.loads(line) for line in (EVAL_DIR / "quotes.jsonl").read_text(encoding="utf-8").splitlines()
             if line.strip()]

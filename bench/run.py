@@ -34,13 +34,17 @@ def summary() -> str:
     q = load("query")
     if q:
         u = q["uncached"]
-        for name, label in (("ask", "/ask in process"), ("search", "/search in process"),
+        for name, label in (("ask", "/ask in process"), ("ask_zh", "/ask in process, Chinese question"),
+                            ("ask_ja", "/ask in process, Japanese question"), ("search", "/search in process"),
                             ("embedding", "query embedding (model)"), ("cite", "citation lookup (engine.cite)")):
             if name in u and u[name].get("n"):
                 rows.append([label, f"{u[name]['p50']:.1f} / {u[name]['p95']:.1f} / {u[name]['p99']:.1f} ms"])
         r = q["ratios"]
         rows.append(["/ask p50 / embedding p50 (target <= 1.3)", f"{r['ask_p50_over_embedding_p50']:.2f}"])
         rows.append(["/ask p99 / embedding p50 (target <= 2.0)", f"{r['ask_p99_over_embedding_p50']:.2f}"])
+        for lang, label in (("zh", "Chinese"), ("ja", "Japanese")):
+            if f"ask_{lang}_p50_over_ask_p50" in r:
+                rows.append([f"/ask p50, {label} / English (target <= 1.5)", f"{r[f'ask_{lang}_p50_over_ask_p50']:.2f}"])
         c = q["cached"]["ask"]
         rows.append(["/ask in process, embedding cached", f"{c['p50']:.2f} / {c['p95']:.2f} / {c['p99']:.2f} ms"])
     h = load("http")

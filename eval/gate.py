@@ -53,6 +53,10 @@ def compare(report: Report, baseline: dict) -> GateResult:
             result.failures.append(f"{name}: {now:.4f} vs baseline {base:.4f} (tolerance {tol})")
         elif now != base:
             result.notes.append(f"{name}: {now:.4f} vs baseline {base:.4f}")
+    for name, floor in baseline.get("floors", {}).items():  # absolute targets, whatever the baseline says
+        now = report.metrics.get(name)
+        if now is None or now < floor:
+            result.failures.append(f"{name}: {'missing' if now is None else f'{now:.4f}'} is below its floor {floor}")
     for name, now in report.metrics.items():
         if now is not None and baseline.get("metrics", {}).get(name) is None:
             result.failures.append(f"{name}: {now:.4f} has no baseline yet; record it with --update-baseline")
@@ -84,6 +88,7 @@ def write_baseline(report: Report, path: Path = BASELINE) -> None:
         "settings": report.settings,
         "gold": report.gold,
         "tolerances": previous.get("tolerances", {}),
+        "floors": previous.get("floors", {}),
         "metrics": {k: v for k, v in sorted(report.metrics.items()) if v is not None},
         "per_question": report.per_question,
     }

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from eval import metrics as m
 from eval.gold import GoldQuestion, GoldQuote, GoldSet, load_gold
+from eval.multilingual import judges_project_gold, run_multilingual
 from index.manifest import utc_now
 from service.engine import Engine
 from service.models import RetrievalMode
@@ -55,6 +56,12 @@ def run_eval(engine: Engine, gold: GoldSet | None = None, progress: bool = False
         metrics.update(values)
         per_question.update(outcomes)
         details[section] = rows
+    produced = run_multilingual(engine, questions, timer) if judges_project_gold(gold.files) else None
+    if produced is not None:  # Chinese, Japanese and misspelled-name versions of the project's questions
+        values, outcomes, rows = produced
+        metrics.update(values)
+        per_question.update(outcomes)
+        details["multilingual"] = rows
     timer.close()
     return Report(
         created_at=utc_now(),

@@ -15,6 +15,7 @@ from index.dense import DenseIndex, IvfParams
 from index.embed import Embedder
 from index.lexical import LexicalIndex
 from index.manifest import FORMAT_VERSION, Fingerprint, Manifest, library_versions, model_info, utc_now
+from index.multilingual import MultilingualVectors, multilingual_model_info
 from index.sentences import Sentence, split_sentences
 from index.store import CorpusIndex
 
@@ -35,11 +36,13 @@ class BuildParams:
 
 
 def fingerprint(documents: dict[str, Document], model_path: Path, chunker: ChunkerSettings,
-                precision: str = "float32", backend: str = "faiss") -> Fingerprint:
+                precision: str = "float32", backend: str = "faiss", multilingual: bool = False) -> Fingerprint:
+    """`multilingual`: the index carries the cross-lingual leg (USE vectors of chunks and sentences)."""
     return Fingerprint(
         format_version=FORMAT_VERSION,
         backend=backend,
         model=model_info(model_path, precision),
+        multilingual_model=multilingual_model_info() if multilingual else None,
         chunker=chunker.as_dict(),
         documents={doc_id: doc.sha256 for doc_id, doc in sorted(documents.items())},
     )
@@ -52,7 +55,9 @@ def build_index(
     params: BuildParams,
     progress: bool = False,
     added_ids: frozenset[str] = frozenset(),
+    multilingual_embedder: Embedder | None = None,
 ) -> CorpusIndex:
+    """`multilingual_embedder`: also embed chunks and sentences for the cross-lingual leg."""
     started = time.perf_counter()
     ordered = [documents[doc_id] for doc_id in sorted(documents)]
     chunks = chunk_documents(ordered, params.chunker)
@@ -63,6 +68,12 @@ def build_index(
     matrix = _embed(embedder, [c.text for c in chunks] + [documents[s.doc_id].text[s.start:s.end]
                                                           for s in sentences], progress)
     chunk_matrix, sentence_matrix = matrix[: len(chunks)], matrix[len(chunks):]
+    multilingual = None
+    if multilingual_embedder is not None:
+        both = _embed(multilingual_embedder, [c.text for c in chunks] + [documents[s.doc_id].text[s.start:s.end]
+                                                                        for s in sentences], progress)
+        multilingual = MultilingualVectors.build(both[: len(chunks)], both[len(chunks):],
+                                                 params.approximate_threshold, params.ivf)
     if params.milvus is None:
         backend = FaissBackend(DenseIndex.build(chunk_matrix, params.approximate_threshold, params.ivf,
                                                 params.chunk_storage),
@@ -80,9 +91,10 @@ def build_index(
         backend = MilvusBackend(params.milvus, collections, chunks, sentences, kind, params.ivf.nprobe,
                                 publish_names=True)
     manifest = Manifest(
-        fingerprint=fingerprint(documents, model_path, params.chunker, params.precision, params.backend),
+        fingerprint=fingerprint(documents, model_path, params.chunker, params.precision, params.backend,
+                                multilingual=multilingual is not None),
         counts={"documents": len(documents), "chunks": len(chunks), "sentences": len(sentences),
-                **backend.counts()},
+                **backend.counts(), **(multilingual.counts() if multilingual is not None else {})},
         dense_kind=backend.dense_kind,
         collections=collections,
         files={},
@@ -90,7 +102,7 @@ def build_index(
         build_seconds=round(time.perf_counter() - started, 3),
         built_at=utc_now(),
     )
-    return CorpusIndex(manifest, documents, chunks, sentences, backend, added_ids)
+    return CorpusIndex(manifest, documents, chunks, sentences, backend, added_ids, multilingual=multilingual)
 
 
 def _embed(embedder: Embedder, texts: list[str], progress: bool, group: int = 512) -> np.ndarray:

@@ -32,6 +32,7 @@ class Fingerprint(BaseModel):
     format_version: int
     backend: str = "faiss"  # where vectors and BM25 live: "faiss" (this process) or "milvus"
     model: ModelInfo
+    multilingual_model: ModelInfo | None = None  # the cross-lingual leg's encoder (index/multilingual.py)
     chunker: dict
     documents: dict[str, str]  # id -> sha256 of the text
 
@@ -56,6 +57,9 @@ class Manifest(BaseModel):
             reasons.append(f"backend {mine.backend} -> {current.backend}")
         if mine.model != current.model:
             reasons.append(f"model changed ({_model(mine.model)} -> {_model(current.model)})")
+        if mine.multilingual_model != current.multilingual_model:
+            reasons.append(f"multilingual model changed ({_model(mine.multilingual_model)} -> "
+                           f"{_model(current.multilingual_model)})")
         if mine.chunker != current.chunker:
             reasons.append(f"chunking changed ({_short(mine.chunker)} -> {_short(current.chunker)})")
         added = sorted(set(current.documents) - set(mine.documents))
@@ -68,7 +72,9 @@ class Manifest(BaseModel):
         return reasons
 
 
-def _model(info: ModelInfo) -> str:
+def _model(info: ModelInfo | None) -> str:
+    if info is None:
+        return "none"
     return f"{info.name} {info.package_version} {info.precision}"
 
 

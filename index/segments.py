@@ -25,6 +25,8 @@ CHUNKS = "chunks.json"
 SENTENCES = "sentences.json"
 CHUNK_VECTORS = "chunks.npy"
 SENTENCE_VECTORS = "sentences.npy"
+MULTILINGUAL_CHUNK_VECTORS = "chunks.multilingual.npy"  # the cross-lingual leg's rows, when the index has one
+MULTILINGUAL_SENTENCE_VECTORS = "sentences.multilingual.npy"
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class Segment:
     sentence_spans: list[tuple[int, int]]
     chunk_vectors: np.ndarray | None  # None when read without vectors (documents only)
     sentence_vectors: np.ndarray | None
+    multilingual_chunk_vectors: np.ndarray | None = None  # index/multilingual.py, when the index has that leg
+    multilingual_sentence_vectors: np.ndarray | None = None
 
 
 def write_segment(folder: Path, segment: Segment) -> list[Path]:
@@ -46,9 +50,14 @@ def write_segment(folder: Path, segment: Segment) -> list[Path]:
     (folder / META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     (folder / CHUNKS).write_text(json.dumps(segment.chunk_spans), encoding="utf-8")
     (folder / SENTENCES).write_text(json.dumps(segment.sentence_spans), encoding="utf-8")
-    for name, vectors in ((CHUNK_VECTORS, segment.chunk_vectors), (SENTENCE_VECTORS, segment.sentence_vectors)):
-        np.save(folder / name, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
-    return [folder / name for name in (TEXT, META, CHUNKS, SENTENCES, CHUNK_VECTORS, SENTENCE_VECTORS)]
+    written = [TEXT, META, CHUNKS, SENTENCES]
+    for name, vectors in ((CHUNK_VECTORS, segment.chunk_vectors), (SENTENCE_VECTORS, segment.sentence_vectors),
+                          (MULTILINGUAL_CHUNK_VECTORS, segment.multilingual_chunk_vectors),
+                          (MULTILINGUAL_SENTENCE_VECTORS, segment.multilingual_sentence_vectors)):
+        if vectors is not None or name in (CHUNK_VECTORS, SENTENCE_VECTORS):
+            np.save(folder / name, np.ascontiguousarray(vectors, dtype=np.float32), allow_pickle=False)
+            written.append(name)
+    return [folder / name for name in written]
 
 
 def read_document(folder: Path) -> Document:
@@ -64,9 +73,14 @@ def read_document(folder: Path) -> Document:
 
 def read_segment(folder: Path) -> Segment:
     spans = [json.loads((folder / name).read_text(encoding="utf-8")) for name in (CHUNKS, SENTENCES)]
-    chunk_vectors, sentence_vectors = (np.load(folder / name, allow_pickle=False)
-                                       for name in (CHUNK_VECTORS, SENTENCE_VECTORS))
-    if len(chunk_vectors) != len(spans[0]) or len(sentence_vectors) != len(spans[1]):
-        raise ValueError(f"segment {folder} holds vectors for other rows than its spans")
+    chunk_vectors, sentence_vectors, multilingual_chunks, multilingual_sentences = (
+        np.load(folder / name, allow_pickle=False) if (folder / name).exists() else None
+        for name in (CHUNK_VECTORS, SENTENCE_VECTORS, MULTILINGUAL_CHUNK_VECTORS, MULTILINGUAL_SENTENCE_VECTORS))
+    if chunk_vectors is None or sentence_vectors is None:
+        raise ValueError(f"segment {folder} has no vectors")
+    for vectors, spans_of in ((chunk_vectors, spans[0]), (sentence_vectors, spans[1]),
+                              (multilingual_chunks, spans[0]), (multilingual_sentences, spans[1])):
+        if vectors is not None and len(vectors) != len(spans_of):
+            raise ValueError(f"segment {folder} holds vectors for other rows than its spans")
     return Segment(read_document(folder), [tuple(s) for s in spans[0]], [tuple(s) for s in spans[1]],
-                   chunk_vectors, sentence_vectors)
+                   chunk_vectors, sentence_vectors, multilingual_chunks, multilingual_sentences)

@@ -21,6 +21,7 @@ from index.chunk import Chunk
 from index.corpus import Document, load_corpus, write_corpus
 from index.errors import DiskFullError, IndexCorruptError, IndexMissingError, IndexStaleError
 from index.manifest import Fingerprint, Manifest
+from index.multilingual import MultilingualVectors
 from index.segments import SEGMENTS_DIR, Segment, read_document, read_segment, write_segment
 from index.sentences import Sentence
 
@@ -61,6 +62,10 @@ class CorpusIndex:
     added_ids: frozenset[str] = frozenset()  # documents added at run time, not from seeds/
     build_name: str | None = None  # the build directory this was loaded from or saved to
     delta: Delta | None = None  # set by index/update.py: what changed since `build_name`
+    # The cross-lingual leg (multilingual USE vectors), when built with one. Kept in FAISS in the build
+    # directory whatever the backend: it is small (512-d, one row per chunk and sentence). A write's
+    # segment carries its rows; a full save folds them in.
+    multilingual: MultilingualVectors | None = None
     _sentence_starts: dict[str, list[int]] = field(default_factory=dict, repr=False)
     _sentence_rows: dict[str, list[int]] = field(default_factory=dict, repr=False)
 
@@ -92,6 +97,16 @@ class CorpusIndex:
     @property
     def lexical(self):
         return self._faiss().lexical_index
+
+    @property
+    def multilingual_chunk_vectors(self):
+        """USE vectors of the chunks (a DenseIndex, row = chunk id), or None without the cross-lingual leg."""
+        return self.multilingual.chunks if self.multilingual is not None else None
+
+    @property
+    def multilingual_sentence_vectors(self):
+        """USE vectors of the sentences (row = sentence id; `.rows(ids)` reads some), or None."""
+        return self.multilingual.sentences if self.multilingual is not None else None
 
     def _faiss(self) -> FaissBackend:
         if not isinstance(self.backend, FaissBackend):
@@ -134,6 +149,8 @@ def _save(index: CorpusIndex, data_dir: Path, build_dir: Path, tmp_dir: Path) ->
     _write_jsonl(tmp_dir / SENTENCES, ({"id": s.id, "doc_id": s.doc_id, "start": s.start, "end": s.end}
                                         for s in index.sentences))
     index.backend.save(tmp_dir)
+    if index.multilingual is not None:
+        index.multilingual.save(tmp_dir)
     write_corpus([index.documents[d] for d in sorted(index.added_ids)], tmp_dir / ADDED_DIR)
     index.manifest.segments = []
     _finish(index, data_dir, build_dir, tmp_dir, new_files=None)
@@ -283,15 +300,25 @@ def load_index(data_dir: Path, documents: dict[str, Document], expected: Fingerp
         else:
             backend = FaissBackend.load(directory, [c.doc_id for c in chunks], [s.doc_id for s in sentences],
                                         documents, [(g.chunk_vectors, g.sentence_vectors) for g in segments])
+        multilingual = None
+        if manifest.fingerprint.multilingual_model is not None:
+            multilingual = MultilingualVectors.load(directory)
+            for segment in segments:
+                if segment.multilingual_chunk_vectors is None or segment.multilingual_sentence_vectors is None:
+                    raise ValueError(f"segment {segment.document.id} has no multilingual vectors")
+                multilingual = multilingual.with_added(segment.multilingual_chunk_vectors,
+                                                       segment.multilingual_sentence_vectors)
     except (OSError, RuntimeError, ValueError, TypeError, KeyError) as exc:
         raise IndexCorruptError(f"index in {directory} is corrupt ({exc}); {REBUILD_HINT}") from exc
-    counts = {"chunks": len(chunks), "sentences": len(sentences), **backend.counts(), "documents": len(documents)}
+    counts = {"chunks": len(chunks), "sentences": len(sentences), **backend.counts(), "documents": len(documents),
+              **(multilingual.counts() if multilingual is not None else {})}
     mismatched = {k: (v, manifest.counts.get(k)) for k, v in counts.items() if manifest.counts.get(k) != v}
     if mismatched:
         raise IndexCorruptError(f"index in {directory} is inconsistent: {mismatched} (found, manifest); "
                                 f"{REBUILD_HINT}")
     _check_chunk_offsets(chunks[:base_rows], documents, directory)  # segment chunks are cut from their text
-    return CorpusIndex(manifest, documents, chunks, sentences, backend, added_ids, build_name)
+    return CorpusIndex(manifest, documents, chunks, sentences, backend, added_ids, build_name,
+                       multilingual=multilingual)
 
 
 def _open_milvus(manifest: Manifest, config, chunks: list[Chunk], sentences: list[Sentence]):

@@ -20,6 +20,7 @@ from index.corpus import Document
 from index.dense import IvfParams
 from index.embed import Embedder
 from index.manifest import Manifest, utc_now
+from index.multilingual import MultilingualVectors
 from index.sentences import Sentence, split_sentences
 from index.segments import Segment
 from index.store import CorpusIndex, Delta
@@ -36,21 +37,32 @@ Progress = Callable[[int, int], None]  # (texts embedded so far, texts to embed)
 
 
 def add_document(index: CorpusIndex, doc: Document, embedder: Embedder, params: UpdateParams,
-                 progress: Progress | None = None, batch: int = 32) -> CorpusIndex:
-    """`progress` hears how far the embedding is, one batch of `batch` texts at a time."""
+                 progress: Progress | None = None, batch: int = 32,
+                 multilingual_embedder: Embedder | None = None) -> CorpusIndex:
+    """`progress` hears how far the embedding is, one batch of `batch` texts at a time.
+    `multilingual_embedder` is required when the index has a cross-lingual leg: the new article's
+    chunks and sentences get their multilingual vectors too, so a Chinese question finds it at once."""
+    if index.multilingual is not None and multilingual_embedder is None:
+        raise ValueError("this index has a multilingual leg: add_document needs the multilingual embedder")
     chunks = chunk_documents([doc], params.chunker, first_id=len(index.chunks))
     first = len(index.sentences)
     sentences = [Sentence(first + i, doc.id, s.start, s.end) for i, s in enumerate(split_sentences(doc.text))]
-    vectors = embed_in_batches(embedder, [c.text for c in chunks] + [doc.text[s.start:s.end] for s in sentences],
-                               batch, progress)
+    texts = [c.text for c in chunks] + [doc.text[s.start:s.end] for s in sentences]
+    vectors = embed_in_batches(embedder, texts, batch, progress)
+    multilingual, extra = index.multilingual, None
+    if multilingual is not None:
+        extra = embed_in_batches(multilingual_embedder, texts, batch)
+        multilingual = multilingual.with_added(extra[: len(chunks)], extra[len(chunks):])
     documents = {**index.documents, doc.id: doc}
     all_chunks, all_sentences = index.chunks + chunks, index.sentences + sentences
     backend = index.backend.with_added(documents, all_chunks, all_sentences, vectors[: len(chunks)],
                                        vectors[len(chunks):])
     segment = Segment(doc, [(c.start, c.end) for c in chunks], [(s.start, s.end) for s in sentences],
-                      vectors[: len(chunks)], vectors[len(chunks):])
+                      vectors[: len(chunks)], vectors[len(chunks):],
+                      None if extra is None else extra[: len(chunks)], None if extra is None else extra[len(chunks):])
     return _next(index, documents, all_chunks, all_sentences, backend, index.added_ids | {doc.id},
-                 index.manifest.segments + [doc.id], Delta(index.build_name, index.manifest.segments, segment))
+                 index.manifest.segments + [doc.id], Delta(index.build_name, index.manifest.segments, segment),
+                 multilingual)
 
 
 def remove_document(index: CorpusIndex, doc_id: str, params: UpdateParams) -> CorpusIndex:
@@ -62,8 +74,13 @@ def remove_document(index: CorpusIndex, doc_id: str, params: UpdateParams) -> Co
     backend = index.backend.without_document(doc_id, documents, chunks, sentences, params.approximate_threshold,
                                              params.ivf)
     segments = [name for name in index.manifest.segments if name != doc_id]
+    multilingual = index.multilingual
+    if multilingual is not None:
+        keep_chunks = np.array([c.doc_id != doc_id for c in index.chunks])
+        keep_sentences = np.array([s.doc_id != doc_id for s in index.sentences])
+        multilingual = multilingual.without_rows(keep_chunks, keep_sentences, params.approximate_threshold, params.ivf)
     return _next(index, documents, chunks, sentences, backend, index.added_ids - {doc_id}, segments,
-                 Delta(index.build_name, index.manifest.segments, removed=doc_id))
+                 Delta(index.build_name, index.manifest.segments, removed=doc_id), multilingual)
 
 
 def embed_in_batches(embedder: Embedder, texts: list[str], batch: int, progress: Progress | None = None
@@ -81,13 +98,14 @@ def embed_in_batches(embedder: Embedder, texts: list[str], batch: int, progress:
 
 
 def _next(index: CorpusIndex, documents: dict[str, Document], chunks: list[Chunk], sentences: list[Sentence],
-          backend, added_ids: frozenset[str], segments: list[str], delta: Delta) -> CorpusIndex:
+          backend, added_ids: frozenset[str], segments: list[str], delta: Delta,
+          multilingual: MultilingualVectors | None = None) -> CorpusIndex:
     old = index.manifest  # same model and chunking: only the documents change in the fingerprint
     manifest = Manifest(
         fingerprint=old.fingerprint.model_copy(update={
             "documents": {d: doc.sha256 for d, doc in sorted(documents.items())}}),
         counts={"documents": len(documents), "chunks": len(chunks), "sentences": len(sentences),
-                **backend.counts()},
+                **backend.counts(), **(multilingual.counts() if multilingual is not None else {})},
         dense_kind=backend.dense_kind,
         collections=old.collections,
         segments=segments,
@@ -97,5 +115,5 @@ def _next(index: CorpusIndex, documents: dict[str, Document], chunks: list[Chunk
         built_at=utc_now(),
     )
     return CorpusIndex(manifest, documents, chunks, sentences, backend, frozenset(added_ids), index.build_name,
-                       delta=delta)
+                       delta=delta, multilingual=multilingual)
 

@@ -56,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument(text)
         command.add_argument("-k", type=_passage_count, default=None,
                              help=f"how many passages, 1-{MAX_K} (default: RUNRI_DEFAULT_K, 5)")
-        command.add_argument("--mode", default="hybrid", help="dense, lexical or hybrid")
+        command.add_argument("--mode", default="hybrid", help="dense, lexical, multilingual or hybrid")
         command.add_argument("--json", action="store_true", help="print the API response")
         command.set_defaults(run=run)
 
@@ -189,6 +189,8 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(result.model_dump_json(indent=2))
         return 0
+    for typed, term in result.did_you_mean.items():
+        print(f"Did you mean {term}? Searched for {term} instead of {typed}.")
     if result.answer is None:
         print(f"The articles do not answer this: {result.abstained_reason} "
               f"(confidence {result.confidence:.2f}, {result.confidence_level.value}).")

@@ -3,7 +3,9 @@ citation lookup, over one loaded index."""
 
 from __future__ import annotations
 
+import threading
 import time
+from dataclasses import replace
 
 from index.corpus import Document
 from index.embed import Embedder
@@ -14,12 +16,17 @@ from service.answer_model import load_answer_model
 from service.cite import QuoteFinder
 from service.quotes import CheckedSpan, CiteRules, Found
 from service.corroborate import CorroborationRule, corroborating_sentences
-from service.index_lifecycle import embedder_for, open_index
+from service.crosslingual_answer import CrosslingualPolicy
+from service.index_lifecycle import embedder_for, multilingual_embedder_for, open_index
+from service.language import Language, detect_language
 from service.links import on_base, quote_check_path
 from service.metrics import timed
 from service.models import (MAX_QUOTE_CHARS, Answer, AskResult, CiteResult, Corroboration, Excerpt, Filters, Omission,
                             Passage,
                             QuoteCheck, QuoteMatch, RetrievalMode, SearchResult, Span, Verdict)
+from service.names import Correction, NameVocabulary, english_words
+from service.romanize import romanized_terms, romanizers
+from service.word_bridge import WordBridge, segments
 from service.request_errors import DocumentNotFoundError, InvalidRequestError
 from service.retrieve import Retrieval, Retriever
 from service.settings import Settings
@@ -27,14 +34,24 @@ from service.vocabulary import SentenceVocabulary
 
 
 class Engine:
-    def __init__(self, settings: Settings, index: CorpusIndex, embedder: Embedder) -> None:
+    def __init__(self, settings: Settings, index: CorpusIndex, embedder: Embedder,
+                 multilingual_embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.index = index
         self.embedder = embedder
-        self.retriever = Retriever(index, embedder, settings.rrf_k, settings.query_cache_size, settings.embed_lanes)
+        if multilingual_embedder is None and index.multilingual is not None:
+            multilingual_embedder = multilingual_embedder_for(settings)
+        self.multilingual_embedder = multilingual_embedder
+        self.retriever = Retriever(index, embedder, settings.rrf_k, settings.query_cache_size, settings.embed_lanes,
+                                   multilingual_embedder, settings.multilingual_leg)
+        self.names = NameVocabulary((doc.text for doc in index.documents.values()),
+                                    english_words(settings.resolved_model_path()))
+        self.bridge = (WordBridge((doc.text for doc in index.documents.values()), multilingual_embedder)
+                       if self.retriever.multilingual_queries is not None else None)
         self.vocabulary = SentenceVocabulary(index)
         self.answers = AnswerPolicy(index, self.retriever, self.vocabulary, load_answer_model(settings.answer_model_dir),
                                     settings.answer_depth, settings.answer_leg_depth, settings.abstain_below)
+        self.crosslingual = CrosslingualPolicy(self.answers)
         self.corroboration = CorroborationRule(settings.corroboration_min_similarity,
                                                settings.corroboration_min_shared)
         self.quotes = QuoteFinder(index, self.retriever, self.vocabulary, CiteRules(
@@ -50,7 +67,16 @@ class Engine:
     def open(cls, settings: Settings) -> Engine:
         """Load the index and the model once; raises a typed error when the index is missing or stale."""
         index = open_index(settings)
-        return cls(settings, index, embedder_for(settings))
+        engine = cls(settings, index, embedder_for(settings))
+        if engine.bridge is not None:  # the romanisers' dictionaries and the bridge's words: ~2 s, off the
+            threading.Thread(target=engine.warm_up_multilingual, daemon=True).start()  # first question's path
+        return engine
+
+    def warm_up_multilingual(self) -> None:
+        """Load what a first Chinese or Japanese question would otherwise wait for."""
+        romanizers()
+        if self.bridge is not None:
+            self.bridge.warm_up()
 
     def link_base(self, request_base: str | None = None) -> str | None:
         """Where shareable links point: RUNRI_PUBLIC_URL, else the host the request came to."""
@@ -59,8 +85,10 @@ class Engine:
     def search(self, query: str, k: int | None = None, mode: RetrievalMode = RetrievalMode.hybrid,
                filters: Filters | None = None, link_base: str | None = None) -> SearchResult:
         started = time.perf_counter()
-        passages = self._retrieve(query, k, mode, filters).passages
-        result = SearchResult(query=query, mode=mode, passages=passages, took_ms=_ms_since(started))
+        language, correction = self._understand(query)
+        passages = self._retrieve(correction, k, mode, filters, language=language).passages
+        result = SearchResult(query=query, mode=mode, language=language.value, did_you_mean=correction.did_you_mean,
+                              passages=passages, took_ms=_ms_since(started))
         return on_base(result, self.link_base(link_base))
 
     def ask(self, question: str, k: int | None = None, mode: RetrievalMode = RetrievalMode.hybrid,
@@ -68,11 +96,14 @@ class Engine:
         """The best answering sentence of the top passages, its confidence and its corroboration,
         or an abstention that still returns the passages for the reader to judge."""
         started = time.perf_counter()
-        retrieval = self._retrieve(question, k, mode, filters, need_vector=True)
+        language, correction = self._understand(question)
+        retrieval = self._retrieve(correction, k, mode, filters, need_vector=True, language=language)
+        crosslingual = retrieval.multilingual_vector is not None and not language.is_english
         with timed("answer"):
-            decision = self.answers.decide(question, retrieval)
+            decision = (self.crosslingual if crosslingual else self.answers).decide(correction.text, retrieval)
+        heard = {"language": language.value, "did_you_mean": correction.did_you_mean}
         if decision.sentence is None:
-            result = AskResult(question=question, answer=None, confidence=decision.confidence,
+            result = AskResult(question=question, **heard, answer=None, confidence=decision.confidence,
                                confidence_level=decision.level, abstained_reason=decision.abstained_reason,
                                closest=self._answer(decision.closest), passages=decision.passages,
                                also_reported_in=[], took_ms=_ms_since(started))
@@ -81,17 +112,29 @@ class Engine:
         with timed("corroborate"):
             corroborating = corroborating_sentences(self.index, self.vocabulary, best, self.corroboration)
         _highlight(decision.passages, [best] + [s for s, _ in corroborating])
-        result = AskResult(question=question, answer=self._answer(best), confidence=decision.confidence,
+        result = AskResult(question=question, **heard, answer=self._answer(best), confidence=decision.confidence,
                            confidence_level=decision.level, abstained_reason=None, passages=decision.passages,
                            also_reported_in=[self._corroboration(s, sim) for s, sim in corroborating],
                            took_ms=_ms_since(started))
         return on_base(result, self.link_base(link_base))
 
-    def _retrieve(self, query: str, k: int | None, mode: RetrievalMode, filters: Filters | None,
-                  need_vector: bool = False) -> Retrieval:
-        """The one retrieval step of search and ask; `k` defaults to RUNRI_DEFAULT_K."""
-        return self.retriever.retrieve(query, mode, k or self.settings.default_k, self.settings.candidate_pool,
-                                       filters, need_vector)
+    def _understand(self, question: str) -> tuple[Language, Correction]:
+        """The question's language, and the question as searched: misspelled names corrected, and for
+        Chinese or Japanese, its names read in the articles' romanisation."""
+        language, correction = detect_language(question), self.names.correct(question)
+        if language in (Language.zh, Language.ja) and self.bridge is not None:
+            words = segments(correction.text, japanese=language is Language.ja)
+            _, vectors = self.retriever.multilingual_queries.embed_query_with(correction.text, words)
+            correction = replace(correction, readings=tuple(romanized_terms(question, self.names)),
+                                 translations=tuple(self.bridge.words_for(vectors)))
+        return language, correction
+
+    def _retrieve(self, query: Correction, k: int | None, mode: RetrievalMode, filters: Filters | None,
+                  need_vector: bool = False, language: Language = Language.en) -> Retrieval:
+        """The one retrieval step of search and ask, on the question with its names corrected; `k`
+        defaults to RUNRI_DEFAULT_K."""
+        return self.retriever.retrieve(query.text, mode, k or self.settings.default_k, self.settings.candidate_pool,
+                                       filters, need_vector, language, query.search_text)
 
     def cite(self, text: str, link_base: str | None = None) -> CiteResult:
         """Where the pasted text comes from: checked whole, and sentence by sentence when it holds

@@ -13,6 +13,7 @@ from index.embed import Embedder, load_embedder
 from index.embed_cache import CachedEmbedder, cache_folder
 from index.errors import CorpusError, IndexCorruptError, IndexMissingError, IndexStaleError
 from index.manifest import Manifest, model_info
+from index.multilingual import load_multilingual_embedder
 from index.store import CorpusIndex, load_added, load_index, read_manifest, save_index
 from index.update import UpdateParams
 from service.settings import Settings
@@ -57,6 +58,13 @@ def embedder_for(settings: Settings) -> Embedder:
                          settings.model_precision, settings.onnx_dir, settings.build_threads)
 
 
+def multilingual_embedder_for(settings: Settings) -> Embedder | None:
+    """The cross-lingual leg's encoder (multilingual USE), or None when the leg is off."""
+    if settings.multilingual_leg == "off":
+        return None
+    return load_multilingual_embedder(settings.multilingual_threads)
+
+
 def milvus_config(settings: Settings):
     """How to reach Milvus, or None with the embedded FAISS backend."""
     if settings.backend != "milvus":
@@ -70,7 +78,7 @@ def milvus_config(settings: Settings):
 
 def expected_fingerprint(settings: Settings, corpus: Corpus):
     return fingerprint(corpus.documents, settings.resolved_model_path(), chunker_settings(settings),
-                       settings.model_precision, settings.backend)
+                       settings.model_precision, settings.backend, multilingual=settings.multilingual_leg != "off")
 
 
 def index_status(settings: Settings) -> IndexStatus:
@@ -118,7 +126,7 @@ def build(settings: Settings, force: bool = False, progress: bool = False,
         print(f"building the index of {len(corpus.documents)} documents in {settings.data_dir}; loading the model...",
               file=sys.stderr, flush=True)
     index = build_index(corpus.documents, embedder, settings.resolved_model_path(), params, progress,
-                        corpus.added_ids)
+                        corpus.added_ids, multilingual_embedder_for(settings))
     save_index(index, settings.data_dir)
     if isinstance(embedder, CachedEmbedder):
         embedder.save()
@@ -131,6 +139,8 @@ def open_index(settings: Settings, corpus: Corpus | None = None) -> CorpusIndex:
     index = load_index(settings.data_dir, corpus.documents, expected_fingerprint(settings, corpus),
                        corpus.added_ids, milvus_config(settings))
     index.backend.set_nprobe(settings.ivf_nprobe)
+    if index.multilingual is not None:
+        index.multilingual.set_nprobe(settings.ivf_nprobe)
     return index
 
 

@@ -52,7 +52,8 @@ class Ingestor:
             if doc.id in engine.index.documents:
                 raise ConflictError(f"document id {doc.id!r} is already used by another text; choose another id "
                                     "or remove that document first")
-            index = add_document(engine.index, doc, engine.embedder, update_params(self.settings))
+            index = add_document(engine.index, doc, engine.embedder, update_params(self.settings),
+                                 multilingual_embedder=engine.multilingual_embedder)
             save_index(index, self.settings.data_dir)
             engine = self._swap(index, engine)
             return _added(engine, doc, created=True, message=f"added {doc.id}; it is searchable now")
@@ -102,7 +103,7 @@ class Ingestor:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _swap(self, index, engine: Engine) -> Engine:
-        fresh = Engine(self.settings, index, engine.embedder)
+        fresh = Engine(self.settings, index, engine.embedder, engine.multilingual_embedder)
         self._publish(fresh)
         return fresh
 

@@ -14,7 +14,7 @@ from prometheus_client import Histogram
 STAGE_SECONDS = Histogram(
     "runri_stage_duration_seconds", "Time in one pipeline stage of one request.", ["stage"],
     buckets=(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5))
-STAGES = ("embed", "dense", "lexical", "fuse", "passages", "answer", "corroborate", "cite")
+STAGES = ("embed", "dense", "lexical", "multilingual", "fuse", "passages", "answer", "corroborate", "cite")
 _CHILDREN = {stage: STAGE_SECONDS.labels(stage) for stage in STAGES}
 
 

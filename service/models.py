@@ -20,10 +20,12 @@ MAX_QUOTE_CHARS = 5000  # the longest text /cite and `runri cite` check; longer 
 
 
 class RetrievalMode(str, Enum):
-    """How passages are found: FAISS alone, BM25 alone, or both fused by reciprocal rank."""
+    """How passages are found: FAISS alone (all-MiniLM-L6-v2), BM25 alone, the cross-lingual leg alone
+    (multilingual USE), or the legs that suit the question's language fused by reciprocal rank."""
 
     dense = "dense"
     lexical = "lexical"
+    multilingual = "multilingual"
     hybrid = "hybrid"
 
     @classmethod
@@ -154,9 +156,15 @@ class Passage(Citation):
     highlights: list[Span] = Field(default_factory=list, description="Sentences supporting the answer.")
 
 
+_DID_YOU_MEAN = 'Words of the question searched as a corpus term instead: {"Masotomo": "Masutomo"}.'
+_LANGUAGE = "The question's language as detected (en, zh, ja, ...)."
+
+
 class SearchResult(BaseModel):
     query: str
     mode: RetrievalMode
+    language: str = Field(default="en", description=_LANGUAGE)
+    did_you_mean: dict[str, str] = Field(default_factory=dict, description=_DID_YOU_MEAN)
     passages: list[Passage]
     took_ms: float
 
@@ -182,6 +190,8 @@ class ConfidenceLevel(str, Enum):
 
 class AskResult(BaseModel):
     question: str
+    language: str = Field(default="en", description=_LANGUAGE)
+    did_you_mean: dict[str, str] = Field(default_factory=dict, description=_DID_YOU_MEAN)
     answer: Answer | None
     confidence: float = Field(ge=0, le=1, description="Calibrated probability that the answer sentence answers "
                                                       "the question (for an abstention: that the closest one does).")

@@ -104,6 +104,27 @@ class CachedQueryEmbedder:
                     self._cache.popitem(last=False)
         return [cached[t] for t in texts]
 
+    def embed_query_with(self, text: str, extra: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The query's vector (cached as by `embed_query`) and uncached vectors of `extra` texts, from
+        one forward pass: a batch costs far less than its texts one by one."""
+        if not extra:
+            return self.embed_query(text), np.zeros((0, self._embedder.dimension), np.float32)
+        with self._lock:
+            cached = self._cache.get(text)
+        if cached is not None:
+            return self.embed_query(text), self._embedder.embed(extra)
+        vectors = self._embedder.embed([text] + extra)
+        vector = np.array(vectors[0])
+        vector.setflags(write=False)
+        self._remember(text, vector)
+        return vector, vectors[1:]
+
+    def _remember(self, text: str, vector: np.ndarray) -> None:
+        with self._lock:
+            self._cache[text] = vector
+            if len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+
     def embed_query(self, text: str) -> np.ndarray:
         with self._lock:
             vector = self._cache.get(text)
@@ -112,8 +133,5 @@ class CachedQueryEmbedder:
                 return vector
         vector = self._batcher.embed_one(text)
         vector.setflags(write=False)
-        with self._lock:
-            self._cache[text] = vector
-            if len(self._cache) > self._size:
-                self._cache.popitem(last=False)
+        self._remember(text, vector)
         return vector

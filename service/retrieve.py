@@ -1,4 +1,5 @@
-"""Retrieval: rank chunks with FAISS, BM25 or both, then merge overlapping chunks into passages."""
+"""Retrieval: rank chunks with the dense leg (all-MiniLM-L6-v2), BM25 and, for questions not in English,
+the cross-lingual leg (multilingual USE), fuse them, then merge overlapping chunks into passages."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from index.backend import Scope
 from index.embed import Embedder
 from index.store import CorpusIndex
 from service.fuse import reciprocal_rank_fusion
+from service.language import Language
 from service.metrics import timed
 from service.models import Filters, Passage, RetrievalMode
 from service.query_embedding import CachedQueryEmbedder
@@ -37,20 +39,46 @@ class Ranking:
 @dataclass(frozen=True)
 class Retrieval:
     """One request's retrieval, shared by search and ask: the query's vector (None when nothing needs
-    it), the ranking, and the top k passages."""
+    it), its multilingual (USE) vector when the cross-lingual leg ran, the ranking, the top k passages,
+    and the question's language."""
 
     vector: np.ndarray | None
     ranking: Ranking
     passages: list[Passage]
     k: int
+    multilingual_vector: np.ndarray | None = None
+    language: Language = Language.en
+    lexical_query: str | None = None  # what BM25 searched, when not the question itself
 
 
 class Retriever:
     def __init__(self, index: CorpusIndex, embedder: Embedder, rrf_k: int, query_cache_size: int = 1024,
-                 embed_lanes: int = 1) -> None:
+                 embed_lanes: int = 1, multilingual_embedder: Embedder | None = None,
+                 multilingual_leg: str = "non_english") -> None:
         self.index = index
         self.queries = CachedQueryEmbedder(embedder, query_cache_size, lanes=embed_lanes)
+        self.multilingual_queries = (CachedQueryEmbedder(multilingual_embedder, query_cache_size)
+                                     if multilingual_embedder is not None and index.multilingual is not None else None)
+        self.multilingual_leg = multilingual_leg
         self.rrf_k = rrf_k
+        self._sentence_chunks: dict[int, list[int]] | None = None  # sentence id -> chunks holding it, on first use
+
+    def clear_caches(self) -> None:
+        self.queries.clear()
+        if self.multilingual_queries is not None:
+            self.multilingual_queries.clear()
+
+    def hybrid_legs(self, language: Language) -> frozenset[RetrievalMode]:
+        """The legs fused for a question in `language`. all-MiniLM-L6-v2 only knows English: a Chinese
+        question goes to the cross-lingual leg instead (and BM25, for the names and figures it shares
+        with the articles), which also keeps its cost near an English question's."""
+        crosslingual = self.multilingual_queries is not None and (
+            self.multilingual_leg == "always" or (self.multilingual_leg == "non_english" and not language.is_english))
+        if not crosslingual:
+            return frozenset({RetrievalMode.dense, RetrievalMode.lexical})
+        if language.is_english:
+            return frozenset({RetrievalMode.dense, RetrievalMode.lexical, RetrievalMode.multilingual})
+        return frozenset({RetrievalMode.lexical, RetrievalMode.multilingual})
 
     def scope(self, filters: Filters | None) -> Scope | None:
         """The filters as a backend scope, or None for no restriction. Unknown ids are the caller's error."""
@@ -65,43 +93,106 @@ class Retriever:
                      filters.date_from, filters.date_to, filters.include_undated)
 
     def retrieve(self, query: str, mode: RetrievalMode, k: int, pool: int, filters: Filters | None = None,
-                 need_vector: bool = False) -> Retrieval:
+                 need_vector: bool = False, language: Language = Language.en,
+                 lexical_query: str | None = None) -> Retrieval:
         """The top k passages for `query`, from at least `pool` chunks per retriever. The query is
-        embedded here, once, when the dense leg or the caller (`need_vector`) uses its vector."""
-        vector = None
-        if need_vector or mode is not RetrievalMode.lexical:
-            with timed("embed"):
+        embedded here, once per model whose leg runs, and by all-MiniLM-L6-v2 also when the caller
+        (`need_vector`) uses its vector. `lexical_query`: what BM25 searches, when it differs (the
+        question plus the corpus' other spellings of its names)."""
+        legs = self._legs(mode, language)
+        needs_dense = RetrievalMode.dense in legs or (need_vector and language.is_english)
+        vector = multilingual_vector = None
+        with timed("embed"):
+            if needs_dense:
                 vector = self.queries.embed_query(query)
-        ranking = self.ranking(query, mode, max(pool, k), filters, vector)
+            if RetrievalMode.multilingual in legs:
+                multilingual_vector = self.multilingual_queries.embed_query(query)
+        ranking = self._ranking(query, legs, mode is RetrievalMode.hybrid, max(pool, k), filters, vector,
+                                multilingual_vector, lexical_query)
         with timed("passages"):
             passages = self.top_passages(ranking, k)
-        return Retrieval(vector, ranking, passages, k)
+        return Retrieval(vector, ranking, passages, k, multilingual_vector, language, lexical_query)
 
     def ranking(self, query: str, mode: RetrievalMode, pool: int, filters: Filters | None = None,
-                query_vector: np.ndarray | None = None) -> Ranking:
+                query_vector: np.ndarray | None = None, language: Language = Language.en) -> Ranking:
         """Chunks ranked by `mode`, best first, at most `pool` from each retriever, and each leg's own list."""
+        return self._ranking(query, self._legs(mode, language), mode is RetrievalMode.hybrid, pool, filters,
+                             query_vector)
+
+    def _legs(self, mode: RetrievalMode, language: Language) -> frozenset[RetrievalMode]:
+        if mode is RetrievalMode.hybrid:
+            return self.hybrid_legs(language)
+        if mode is RetrievalMode.multilingual and self.multilingual_queries is None:
+            raise InvalidRequestError("mode 'multilingual' needs the cross-lingual leg, which this index was built "
+                                      "without (RUNRI_MULTILINGUAL_LEG=off); use dense, lexical or hybrid")
+        return frozenset({mode})
+
+    def _ranking(self, query: str, legs: frozenset[RetrievalMode], fuse: bool, pool: int, filters: Filters | None,
+                 query_vector: np.ndarray | None = None, multilingual_vector: np.ndarray | None = None,
+                 lexical_query: str | None = None) -> Ranking:
         scope = self.scope(filters)
         if scope is not None and not any(scope.admits(doc) for doc in self.index.documents.values()):
             return Ranking([], {})
-        dense: list[tuple[int, float]] = []
-        lexical: list[tuple[int, float]] = []
-        if mode in (RetrievalMode.dense, RetrievalMode.hybrid):
+        ranked: dict[RetrievalMode, list[tuple[int, float]]] = {}
+        if RetrievalMode.dense in legs:
             vector = query_vector if query_vector is not None else self.queries.embed_query(query)
             with timed("dense"):
-                dense = [(hit.row, hit.score) for hit in self.index.backend.dense(vector, pool, scope)]
-        if mode in (RetrievalMode.lexical, RetrievalMode.hybrid):
+                ranked[RetrievalMode.dense] = [(hit.row, hit.score)
+                                               for hit in self.index.backend.dense(vector, pool, scope)]
+        if RetrievalMode.lexical in legs:
             with timed("lexical"):
-                lexical = [(hit.row, hit.score) for hit in self.index.backend.lexical(query, pool, scope)]
-        legs = {leg: [RankedChunk(i, s, frozenset({leg})) for i, s in ranked]
-                for leg, ranked in ((RetrievalMode.dense, dense), (RetrievalMode.lexical, lexical)) if ranked}
-        if mode is not RetrievalMode.hybrid:
-            return Ranking(legs.get(mode, []), legs)
-        found_by = {i: {RetrievalMode.dense} for i, _ in dense}
-        for i, _ in lexical:
-            found_by.setdefault(i, set()).add(RetrievalMode.lexical)
+                ranked[RetrievalMode.lexical] = [(hit.row, hit.score) for hit in
+                                                 self.index.backend.lexical(lexical_query or query, pool, scope)]
+        if RetrievalMode.multilingual in legs:
+            vector = (multilingual_vector if multilingual_vector is not None
+                      else self.multilingual_queries.embed_query(query))
+            with timed("multilingual"):
+                ranked[RetrievalMode.multilingual] = self._multilingual(vector, pool, scope)
+        order = [RetrievalMode.dense, RetrievalMode.lexical, RetrievalMode.multilingual]
+        legs_found = {leg: [RankedChunk(i, s, frozenset({leg})) for i, s in ranked[leg]]
+                      for leg in order if ranked.get(leg)}
+        if not fuse:
+            only = next(iter(legs))
+            return Ranking(legs_found.get(only, []), legs_found)
+        found_by: dict[int, set[RetrievalMode]] = {}
+        for leg in order:
+            for i, _ in ranked.get(leg, []):
+                found_by.setdefault(i, set()).add(leg)
         with timed("fuse"):
-            fused = reciprocal_rank_fusion([[i for i, _ in dense], [i for i, _ in lexical]], k=self.rrf_k)
-        return Ranking([RankedChunk(int(i), s, frozenset(found_by[i])) for i, s in fused[:pool]], legs)
+            fused = reciprocal_rank_fusion([[i for i, _ in ranked[leg]] for leg in order if leg in ranked],
+                                           k=self.rrf_k)
+        return Ranking([RankedChunk(int(i), s, frozenset(found_by[i])) for i, s in fused[:pool]], legs_found)
+
+    def _multilingual(self, vector: np.ndarray, pool: int, scope: Scope | None) -> list[tuple[int, float]]:
+        """The cross-lingual leg: chunks by their own vector, and by their best sentence's, fused. A
+        question is sentence-sized; the encoder averages a long chunk into something vaguer, so the
+        sentence that answers often ranks higher than its chunk (57,396 Chinese in Osaka: 4th sentence,
+        no chunk in the top 5). Its vectors are in FAISS whatever the backend (small: 512-d)."""
+        allowed = None
+        if scope is not None:
+            admitted_docs = {doc_id for doc_id, doc in self.index.documents.items() if scope.admits(doc)}
+            allowed = np.array([c.id for c in self.index.chunks if c.doc_id in admitted_docs], dtype=np.int64)
+        scores, ids = self.index.multilingual_chunk_vectors.search(vector, pool, allowed)
+        by_chunk = [int(i) for i in ids]
+        admitted = None if allowed is None else set(allowed.tolist())
+        scores, rows = self.index.multilingual_sentence_vectors.search(vector, pool * 3)
+        by_sentence: dict[int, float] = {}
+        for score, row in zip(scores, rows):
+            for chunk_id in self.chunks_of(int(row)):
+                if admitted is None or chunk_id in admitted:
+                    by_sentence.setdefault(chunk_id, float(score))
+        fused = reciprocal_rank_fusion([by_chunk, list(by_sentence)], k=self.rrf_k)
+        return [(int(i), float(s)) for i, s in fused[:pool]]
+
+    def chunks_of(self, sentence_id: int) -> list[int]:
+        """The chunks that hold a sentence (one, or two where chunks overlap)."""
+        if self._sentence_chunks is None:
+            owners: dict[int, list[int]] = {}
+            for chunk in self.index.chunks:
+                for s in self.index.sentences_in(chunk.doc_id, chunk.start, chunk.end):
+                    owners.setdefault(s.id, []).append(chunk.id)
+            self._sentence_chunks = owners
+        return self._sentence_chunks.get(sentence_id, [])
 
     def top_passages(self, ranking: Ranking, k: int) -> list[Passage]:
         """The fused top k, but never without a leg's first hit: RRF scores a chunk only one retriever

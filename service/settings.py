@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     rrf_k: int = Field(default=60, ge=1, le=100_000, description="Reciprocal-rank-fusion constant: 1 / (rrf_k + rank).")
     candidate_pool: int = Field(default=30, ge=1, le=10_000, description="Chunks taken from each retriever before fusion.")
     query_cache_size: int = Field(default=1024, ge=0, le=10_000_000, description="Query embeddings kept in an LRU cache.")
+    multilingual_leg: Literal["non_english", "always", "off"] = Field(
+        default="non_english", description="The cross-lingual leg (multilingual USE v3 vectors of chunks and "
+                                           "sentences): fused for questions not in English, for every question, or "
+                                           "not built at all (see README, 'Languages').")
+    multilingual_threads: int = Field(default=1, ge=1, le=64, description="BLAS threads of the multilingual encoder.")
 
     # Answers (calibrated on the eval suite; see README "Answers and abstention").
     answer_leg_depth: int = Field(default=3, ge=0, le=MAX_K, description="Each retriever's top chunks also compete for the answer.")

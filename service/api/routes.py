@@ -92,7 +92,7 @@ def search(
     q: Annotated[str, Query(min_length=1, max_length=1000, description="What to look for.")],
     k: Annotated[int | None, Query(ge=1, le=MAX_K, description="How many passages (default: RUNRI_DEFAULT_K, 5).")
                  ] = None,
-    mode: Annotated[RetrievalMode, Query(description="dense, lexical or hybrid.")] = RetrievalMode.hybrid,
+    mode: Annotated[RetrievalMode, Query(description="dense, lexical, multilingual or hybrid.")] = RetrievalMode.hybrid,
 ) -> SearchResult:
     """Top-k passages with exact offsets: `text == document.text[start:end]`."""
     return engine.search(_not_blank(q, "q"), k, mode, filters, link_base=base)

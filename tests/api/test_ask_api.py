@@ -118,7 +118,7 @@ def test_filters_restrict_passages_and_answer(client):
     ({"question": "x" * 1001}, 422, "question: String should have at most 1000 characters"),
     ({"question": "visa", "k": 0}, 422, "k: Input should be greater than or equal to 1"),
     ({"question": "visa", "k": 1000}, 422, "k: Input should be less than or equal to 50"),
-    ({"question": "visa", "mode": "semantic"}, 422, "mode: Input should be 'dense', 'lexical' or 'hybrid'"),
+    ({"question": "visa", "mode": "semantic"}, 422, "mode: Input should be 'dense', 'lexical', 'multilingual' or 'hybrid'"),
     ({"question": "visa", "filters": {"doc_ids": ["nope"]}}, 422, "unknown documents: 'nope'"),
     ({"question": 42}, 422, "question: Input should be a valid string"),
     ({}, 422, "question: Field required"),

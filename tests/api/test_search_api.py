@@ -61,7 +61,7 @@ def test_unknown_document_is_404_json(client):
     ({}, "q: Field required"),
     ({"q": "visa", "k": 0}, "k: Input should be greater than or equal to 1"),
     ({"q": "visa", "k": 1000}, "k: Input should be less than or equal to 50"),
-    ({"q": "visa", "mode": "semantic"}, "mode: Input should be 'dense', 'lexical' or 'hybrid'"),
+    ({"q": "visa", "mode": "semantic"}, "mode: Input should be 'dense', 'lexical', 'multilingual' or 'hybrid'"),
 ])
 def test_bad_search_input_is_422_naming_the_field(client, params, fragment):
     response = client.get("/search", params=params)

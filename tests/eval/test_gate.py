@@ -73,3 +73,24 @@ def test_a_run_shows_its_progress(engine, capsys):
     timer.close()
     err = capsys.readouterr().err
     assert "eval /cite" in err and "2/2" in err
+
+
+def test_the_multilingual_gold_set_is_judged_per_language_and_for_names(report):
+    for group in ("multilingual.zh", "multilingual.ja", "names"):
+        for name in ("recall@5", "recall@5_english", "contains_gold", "answered"):
+            assert 0.0 <= report.metrics[f"{group}.{name}"] <= 1.0
+    assert report.metrics["names.did_you_mean"] == 1.0  # every misspelled name is corrected as the gold set says
+    assert report.latency_ms["/ask zh"]["n"] == 52 and report.latency_ms["/ask ja"]["n"] == 52
+
+
+def test_a_floor_fails_below_it_whatever_the_baseline_says(report, tmp_path):
+    path = tmp_path / "baseline.json"
+    write_baseline(report, path)
+    baseline = read_baseline(path)
+    value = report.metrics["multilingual.ja.recall@5_vs_english"]
+    baseline["floors"] = {"multilingual.ja.recall@5_vs_english": value}
+    assert compare(report, baseline).passed
+    baseline["floors"] = {"multilingual.ja.recall@5_vs_english": value + 0.01}
+    result = compare(report, baseline)
+    assert not result.passed
+    assert result.failures == [f"multilingual.ja.recall@5_vs_english: {value:.4f} is below its floor {value + 0.01}"]

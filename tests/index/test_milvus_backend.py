@@ -34,7 +34,8 @@ def milvus_engine(engine: Engine, tmp_path_factory) -> Engine:
                                   index.chunk_vectors.matrix(), index.sentence_vectors.matrix())
     backend = MilvusBackend(config, names, index.chunks, index.sentences, publish_names=True)
     backend.publish()
-    copy = CorpusIndex(index.manifest, index.documents, index.chunks, index.sentences, backend, index.added_ids)
+    copy = CorpusIndex(index.manifest, index.documents, index.chunks, index.sentences, backend, index.added_ids,
+                       multilingual=index.multilingual)  # the cross-lingual leg stays in FAISS with either backend
     return Engine(engine.settings, copy, engine.embedder)
 
 
@@ -92,7 +93,8 @@ TEXT = "Quokkaville's ferry brought 77 new families. They opened a tofu shop nea
 
 def test_live_add_and_remove_are_milvus_upserts_and_deletes(milvus_engine, settings):
     doc = Document(id="quokka", text=TEXT, sha256=sha256_text(TEXT), publication="Harbour News")
-    added = add_document(milvus_engine.index, doc, milvus_engine.embedder, update_params(settings))
+    added = add_document(milvus_engine.index, doc, milvus_engine.embedder, update_params(settings),
+                         multilingual_embedder=milvus_engine.multilingual_embedder)
     added.backend.publish()
     engine = Engine(settings, added, milvus_engine.embedder)
     # Dense: Milvus Lite keeps BM25 statistics per segment, so a just-added row's BM25 score is not

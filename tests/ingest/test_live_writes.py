@@ -27,6 +27,17 @@ from tests.hashing_embedder import HashingEmbedder
 TEXT = "Quokkaville's ferry brought 77 new families. They opened a tofu shop near the harbour.\n"
 
 
+class CountingWrapper:
+    """Another embedder (the real multilingual encoder), counting what it is asked to embed."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.name, self.dimension, self.texts = inner, inner.name, inner.dimension, []
+
+    def embed(self, texts):
+        self.texts += texts
+        return self.inner.embed(texts)
+
+
 class CountingEmbedder(HashingEmbedder):
     """Counts what it is asked to embed."""
 
@@ -41,16 +52,26 @@ class CountingEmbedder(HashingEmbedder):
 def test_only_the_new_document_is_embedded_and_old_vectors_are_kept(small_engine, small_settings):
     engine, settings = small_engine, small_settings
     counting = CountingEmbedder()
+    counting_multilingual = CountingWrapper(engine.multilingual_embedder)
     doc = Document(id="quokka", text=TEXT, sha256=sha256_text(TEXT))
-    index = add_document(engine.index, doc, counting, update_params(settings))
+    index = add_document(engine.index, doc, counting, update_params(settings),
+                         multilingual_embedder=counting_multilingual)
     new_chunks = [c for c in index.chunks if c.doc_id == "quokka"]
-    assert sorted(counting.texts) == sorted([c.text for c in new_chunks] + [  # in batches, shortest first
+    new_texts = sorted([c.text for c in new_chunks] + [  # in batches, shortest first
         "Quokkaville's ferry brought 77 new families.", "They opened a tofu shop near the harbour."])
+    assert sorted(counting.texts) == new_texts
+    assert sorted(counting_multilingual.texts) == new_texts  # the cross-lingual leg grows with the article too
     old = len(engine.index.chunks)
     assert np.array_equal(index.chunk_vectors.matrix()[:old], engine.index.chunk_vectors.matrix())
+    assert np.array_equal(index.multilingual_chunk_vectors.matrix()[:old],
+                          engine.index.multilingual_chunk_vectors.matrix())
+    assert index.multilingual_sentence_vectors.size == len(index.sentences)
+    assert index.manifest.counts["multilingual_chunk_vectors"] == len(index.chunks)
     assert engine.index.chunk_vectors.size == old and "quokka" not in engine.index.documents  # untouched
     back = remove_document(index, "quokka", update_params(settings))
     assert np.array_equal(back.chunk_vectors.matrix(), engine.index.chunk_vectors.matrix())
+    assert np.array_equal(back.multilingual_sentence_vectors.matrix(),
+                          engine.index.multilingual_sentence_vectors.matrix())
     assert [(c.doc_id, c.start, c.end) for c in back.chunks] == [(c.doc_id, c.start, c.end)
                                                                   for c in engine.index.chunks]
 

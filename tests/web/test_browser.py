@@ -84,6 +84,29 @@ def test_ask_shows_a_clear_abstention(page, live_server):
     assert "Closest passages" in text_of(page, "#ask-more")
 
 
+def test_a_misspelled_name_says_what_was_searched_instead(page, live_server):
+    ask(page, live_server, "What book did Takehiro Masotomo write?")
+    line = wait_for(page, "#did-you-mean")
+    assert "Searched for Masutomo" in line.text and "you typed Masotomo" in line.text
+    wait_for(page, "#answer")
+    screenshot(page, "ask-did-you-mean")
+
+
+def test_chinese_and_japanese_are_typed_shown_and_marked_with_their_language(page, live_server):
+    assert page.execute_script("return document.documentElement.lang") == "en"
+    ask(page, live_server, "2024年大阪有多少中国籍居民？")
+    assert "57,396" in wait_for(page, "#answer mark").text
+    assert page.find_element(By.CSS_SELECTOR, "#question").get_attribute("value") == "2024年大阪有多少中国籍居民？"
+    assert page.find_element(By.CSS_SELECTOR, '#ask-languages [lang="ja"]').text == "日本語"
+    screenshot(page, "ask-chinese")
+    ask(page, live_server, "如何烤巧克力蛋糕？")
+    reason = wait_for(page, "#abstain .reason")
+    assert reason.get_attribute("lang") == "zh" and "文章中没有" in reason.text
+    font = page.execute_script("return getComputedStyle(arguments[0]).fontFamily", reason)
+    assert "Noto Sans CJK SC" in font  # the Chinese font stack, not the Japanese one, comes first
+    screenshot(page, "abstain-chinese")
+
+
 def test_keyboard_alone_reaches_the_question_and_gets_an_answer(page, live_server):
     page.get(live_server + "/")
     wait_for(page, "#question")

@@ -230,7 +230,8 @@ function abstainCard(result) {
   const reason = result.abstained_reason || "no sentence is close enough to the question";
   return el("article", {class: "card abstain", id: "abstain"},
     el("h2", {}, "The articles don’t answer this"),
-    el("p", {}, `Nothing in ${theArticles()} answers the question: ${reason}.`),
+    el("p", {}, `Nothing in ${theArticles()} answers the question: `,
+      el("span", {lang: result.language || "en", class: "reason"}, reason), "."),
     el("p", {class: "meta confidence low"}, `Low confidence: ${percent(result.confidence)} that the closest sentence `
       + "answers it. ",
       "Try other words, or read the closest passages below."));
@@ -252,6 +253,15 @@ function alsoItem(c) {
     citeActions(c, "Open in the article"));
 }
 
+// "Searched for Masutomo (you typed Masotomo)": the corrections the service made to names.
+function didYouMean(result) {
+  const pairs = Object.entries(result.did_you_mean || {});
+  if (!pairs.length) return [];
+  const parts = pairs.flatMap(([typed, term], i) => [i ? ", " : "", el("strong", {}, term),
+    " (you typed ", el("span", {class: "typed"}, typed), ")"]);
+  return [el("p", {class: "did-you-mean", id: "did-you-mean"}, "Searched for ", ...parts)];
+}
+
 function renderAsk(result) {
   const more = [];
   if (result.answer && result.also_reported_in.length) {
@@ -264,7 +274,7 @@ function renderAsk(result) {
       el("h2", {}, result.answer ? "Supporting passages" : "Closest passages (they do not answer it)"),
       el("ol", {class: "cards"}, result.passages.map(passageItem))));
   }
-  $("#ask-live").replaceChildren(result.answer ? answerCard(result) : abstainCard(result));
+  $("#ask-live").replaceChildren(...didYouMean(result), result.answer ? answerCard(result) : abstainCard(result));
   $("#ask-more").replaceChildren(...more);
 }
 

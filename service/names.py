@@ -1,0 +1,158 @@
+"""Names spelled the way readers spell them: "Masotomo" is searched as "Masutomo", and the response says so.
+
+The vocabulary is the corpus' capitalised terms (names, places, organisations: words written with a
+capital inside a sentence). A question word that no article uses and that is not an English word is
+matched against it with rapidfuzz (optimal string alignment: a swapped pair of letters, "Jeiping", is
+one edit). The distance allowed grows with the word's length (1 edit up to 4 letters, 2 up to 8, 3
+beyond), so "Kol" finds "Koll" but "Nagoya" does not become "Nakano" (it is an English-vocabulary word,
+and the articles simply never mention it).
+
+Spelling variants the corpus itself uses for one person ("Takehiro Masutomo" and "Takehiro Masumoto")
+are one name: two capitalised terms within a small edit distance that stand next to the same name. A
+question using the rarer spelling is searched with the main one too. Word order ("Masutomo Takeshi", "Takeshi Masutomo") does not matter to the lexical
+leg, which is a bag of words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA, Levenshtein
+
+_WORD = re.compile(r"[A-Za-z]+")  # "Masutomo's" is "Masutomo" and an "s" too short to correct
+_SENTENCE_START = re.compile(r"(?:^|[.!?。！？:;\"“‘(]\s*|\n)$")
+VARIANT_MIN_SIMILARITY = 0.7  # Masutomo / Masumoto: 0.75; Takeshi / Takehiro: 0.625 (two given names)
+
+
+def max_edits(word: str) -> int:
+    """Edits allowed between a reader's spelling and a corpus term, by the word's length."""
+    return 1 if len(word) <= 4 else 2 if len(word) <= 8 else 3
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A question as searched: misspelled names replaced, and the corpus' own variants of its names."""
+
+    text: str  # the question with corrected names
+    did_you_mean: dict[str, str] = field(default_factory=dict)  # the reader's word -> the corpus term
+    variants: tuple[str, ...] = ()  # other spellings of names in the question, searched too
+    readings: tuple[str, ...] = ()  # the articles' terms its Chinese or Japanese names read as (romanize.py)
+    translations: tuple[str, ...] = ()  # the articles' English words nearest its words (word_bridge.py)
+
+    @property
+    def search_text(self) -> str:
+        """What the lexical leg searches: the corrected question plus the other spellings of its names
+        and, for a question not in English, the articles' words for its words."""
+        extra = self.variants + self.readings + self.translations
+        return " ".join((self.text, *extra)) if extra else self.text
+
+
+class NameVocabulary:
+    """Built once per index from its articles (a few milliseconds for the five seeds)."""
+
+    def __init__(self, texts: Iterable[str], english_words: frozenset[str] = frozenset()) -> None:
+        capitalised: Counter[str] = Counter()
+        neighbours: dict[str, set[str]] = defaultdict(set)
+        self.words: set[str] = set()
+        texts_seen = list(texts)
+        for text in texts_seen:
+            previous: tuple[str, int] | None = None
+            for match in _WORD.finditer(text):
+                word = match.group()
+                self.words.add(word.casefold())
+                is_name = word[0].isupper() and not _SENTENCE_START.search(text[max(0, match.start() - 3):match.start()])
+                if is_name and len(word) > 1:
+                    capitalised[word] += 1
+                    if previous is not None and text[previous[1]:match.start()].strip() == "":
+                        neighbours[word].add(previous[0])
+                        neighbours[previous[0]].add(word)
+                previous = (word, match.end()) if is_name else None
+        self.terms = capitalised
+        self._by_folded = {t.casefold(): t for t, _ in capitalised.most_common()[::-1]}  # most frequent wins
+        self._english = english_words
+        self._choices = sorted(self._by_folded)
+        # What a romanised CJK name may be read as (service/romanize.py): the names, the hyphenated
+        # ones joined ("runri" -> "Run-ri"), and the articles' non-English words ("gaokao").
+        self._readings = {**{w: w for text in texts_seen for w in _foreign_words(text, english_words)},
+                          **{t.replace("-", "").casefold(): t for text in texts_seen for t in _HYPHENATED.findall(text)},
+                          **self._by_folded}
+        self._reading_choices = sorted(self._readings)
+        self.variants = _variant_groups(capitalised, neighbours)
+
+    def correct(self, question: str) -> Correction:
+        """The question with each unknown word that is close to a corpus term replaced by that term."""
+        did_you_mean: dict[str, str] = {}
+        pieces, cursor = [], 0
+        for match in _WORD.finditer(question):
+            word = match.group()
+            term = self._closest(word)
+            if term is not None:
+                did_you_mean[word] = term
+                pieces += [question[cursor:match.start()], term]
+                cursor = match.end()
+        text = "".join(pieces) + question[cursor:] if did_you_mean else question
+        present = {w.casefold() for w in _WORD.findall(text)}
+        # A rarer spelling is also searched as the corpus' more frequent one ("Masumoto", 2 uses, as
+        # "Masutomo", 30), not the other way round: the main spelling already finds nearly everything.
+        variants = sorted({v for w in present for v in self.variants.get(w, ())
+                           if v.casefold() not in present and self.terms[v] > self._count(w)})
+        return Correction(text, did_you_mean, tuple(variants))
+
+    def closest_term(self, reading: str, limit: int) -> str | None:
+        """The articles' term that a romanised reading is closest to, within `limit` edits."""
+        if reading in self._readings or limit <= 0:
+            return self._readings.get(reading)
+        found = process.extractOne(reading, [c for c in self._reading_choices if c[0] == reading[0]],
+                                   scorer=OSA.distance, score_cutoff=limit)
+        return self._readings[found[0]] if found is not None else None
+
+    def _count(self, folded: str) -> int:
+        term = self._by_folded.get(folded)
+        return self.terms[term] if term is not None else 0
+
+    def _closest(self, word: str) -> str | None:
+        folded = word.casefold()
+        if len(folded) < 3 or folded in self.words or folded in self._english:
+            return None
+        limit = max_edits(folded)
+        found = process.extractOne(folded, self._choices, scorer=OSA.distance, score_cutoff=limit)
+        return self._by_folded[found[0]] if found is not None else None
+
+
+_HYPHENATED = re.compile(r"\b[A-Z][a-z]+(?:-[A-Za-z]+)+")
+
+
+def _foreign_words(text: str, english: frozenset[str]) -> set[str]:
+    """Lower-case words of the text that are not English ("gaokao", "minpaku"), 5 letters or more."""
+    return {w for w in (m.group() for m in _WORD.finditer(text)) if w.islower() and len(w) >= 5 and w not in english}
+
+
+def _variant_groups(terms: Counter[str], neighbours: dict[str, set[str]]) -> dict[str, tuple[str, ...]]:
+    """casefolded term -> the other spellings of the same name (close in spelling, same neighbour)."""
+    groups: dict[str, set[str]] = defaultdict(set)
+    names = sorted(t for t in terms if len(t) >= 4)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            inflected = a.casefold().startswith(b.casefold()) or b.casefold().startswith(a.casefold())
+            if (not inflected and neighbours.get(a, set()) & neighbours.get(b, set())
+                    and Levenshtein.normalized_similarity(a.casefold(), b.casefold()) >= VARIANT_MIN_SIMILARITY):
+                groups[a.casefold()].add(b)
+                groups[b.casefold()].add(a)
+    return {k: tuple(sorted(v)) for k, v in groups.items()}
+
+
+@lru_cache(maxsize=4)
+def english_words(model_path: Path | None) -> frozenset[str]:
+    """Whole words of the embedding model's WordPiece vocabulary (~20k English words and common names),
+    so a correctly spelled word the articles never use ("Nagoya", "refugee") is left alone."""
+    vocab = model_path / "vocab.txt" if model_path is not None else None
+    if vocab is None or not vocab.exists():
+        return frozenset()
+    return frozenset(line.strip() for line in vocab.read_text(encoding="utf-8").splitlines()
+                     if line.strip().isalpha() and not line.startswith("##"))
