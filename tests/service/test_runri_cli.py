@@ -93,7 +93,7 @@ def test_cite_prints_the_verdict_the_original_and_the_change(small_cli, capsys):
     (["ask", "x" * 1001], "question: String should have at most 1000 characters"),
     (["search", ""], "q: String should have at least 1 character"),
     (["search", "   "], "q: Value error, must contain at least 1 non-whitespace character"),
-    (["search", "visa", "--mode", "semantic"], "unknown retrieval mode 'semantic'; valid modes: dense, lexical, hybrid"),
+    (["search", "visa", "--mode", "semantic"], "unknown retrieval mode 'semantic'; valid modes: dense, lexical, multilingual, hybrid"),
     (["cite", ""], "text: String should have at least 1 character"),
     (["cite", "a" * 5001], "text: String should have at most 5000 characters"),
 ])
