@@ -88,7 +88,7 @@ def test_a_misspelled_name_says_what_was_searched_instead(page, live_server):
     ask(page, live_server, "What book did Takehiro Masotomo write?")
     line = wait_for(page, "#did-you-mean")
     assert "Searched for Masutomo" in line.text and "you typed Masotomo" in line.text
-    wait_for(page, "#answer")
+    wait_for(page, "#answer, #abstain")  # answered or not is the answer model's call; the line shows either way
     screenshot(page, "ask-did-you-mean")
 
 
