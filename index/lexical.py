@@ -30,6 +30,17 @@ def tokenize(text: str) -> list[str]:
     """Lower-cased, accent-folded, stemmed words without stopwords; numbers without thousands
     separators ("870,000" -> "870000"); CJK text as single characters plus character bigrams,
     so "潤日" matches both "潤日" and "潤"."""
+    return list(_tokenized(text))
+
+
+@lru_cache(maxsize=65_536)
+def _tokenized(text: str) -> tuple[str, ...]:
+    """Remembered: every live write builds a new engine, whose scorers tokenize every sentence of the
+    corpus again; with this only the new ones cost anything. A tuple, so no caller can change it."""
+    return tuple(_tokens(text))
+
+
+def _tokens(text: str) -> list[str]:
     stem = _stemmer().stemWord
     tokens: list[str] = []
     for match in _TOKEN.finditer(text):

@@ -44,22 +44,39 @@ def add_document(index: CorpusIndex, doc: Document, embedder: Embedder, params: 
     chunks and sentences get their multilingual vectors too, so a Chinese question finds it at once."""
     if index.multilingual is not None and multilingual_embedder is None:
         raise ValueError("this index has a multilingual leg: add_document needs the multilingual embedder")
-    chunks = chunk_documents([doc], params.chunker, first_id=len(index.chunks))
-    first = len(index.sentences)
-    sentences = [Sentence(first + i, doc.id, s.start, s.end) for i, s in enumerate(split_sentences(doc.text))]
-    texts = [c.text for c in chunks] + [doc.text[s.start:s.end] for s in sentences]
+    multilingual_embedder = multilingual_embedder if index.multilingual is not None else None
+    return add_segment(index, prepare_segment(doc, embedder, params, progress, batch, multilingual_embedder))
+
+
+def prepare_segment(doc: Document, embedder: Embedder, params: UpdateParams, progress: Progress | None = None,
+                    batch: int = 32, multilingual_embedder: Embedder | None = None) -> Segment:
+    """The document chunked, split and embedded (by the cross-lingual model too, when given): all a
+    write's heavy work, which needs no index (a writer does it before taking the write lock)."""
+    chunks = chunk_documents([doc], params.chunker)
+    spans = split_sentences(doc.text)
+    texts = [c.text for c in chunks] + [doc.text[s.start:s.end] for s in spans]
     vectors = embed_in_batches(embedder, texts, batch, progress)
-    multilingual, extra = index.multilingual, None
+    extra = embed_in_batches(multilingual_embedder, texts, batch) if multilingual_embedder is not None else None
+    return Segment(doc, [(c.start, c.end) for c in chunks], [(s.start, s.end) for s in spans],
+                   vectors[: len(chunks)], vectors[len(chunks):],
+                   None if extra is None else extra[: len(chunks)], None if extra is None else extra[len(chunks):])
+
+
+def add_segment(index: CorpusIndex, segment: Segment) -> CorpusIndex:
+    """The next index: `segment`'s rows appended after the current ones."""
+    multilingual = index.multilingual
     if multilingual is not None:
-        extra = embed_in_batches(multilingual_embedder, texts, batch)
-        multilingual = multilingual.with_added(extra[: len(chunks)], extra[len(chunks):])
+        if segment.multilingual_chunk_vectors is None:
+            raise ValueError("this index has a multilingual leg: the segment needs its multilingual vectors")
+        multilingual = multilingual.with_added(segment.multilingual_chunk_vectors,
+                                               segment.multilingual_sentence_vectors)
+    doc = segment.document
+    chunks = [Chunk(len(index.chunks) + i, doc.id, s, e, doc.text[s:e]) for i, (s, e) in enumerate(segment.chunk_spans)]
+    sentences = [Sentence(len(index.sentences) + i, doc.id, s, e) for i, (s, e) in enumerate(segment.sentence_spans)]
     documents = {**index.documents, doc.id: doc}
     all_chunks, all_sentences = index.chunks + chunks, index.sentences + sentences
-    backend = index.backend.with_added(documents, all_chunks, all_sentences, vectors[: len(chunks)],
-                                       vectors[len(chunks):])
-    segment = Segment(doc, [(c.start, c.end) for c in chunks], [(s.start, s.end) for s in sentences],
-                      vectors[: len(chunks)], vectors[len(chunks):],
-                      None if extra is None else extra[: len(chunks)], None if extra is None else extra[len(chunks):])
+    backend = index.backend.with_added(documents, all_chunks, all_sentences, segment.chunk_vectors,
+                                       segment.sentence_vectors)
     return _next(index, documents, all_chunks, all_sentences, backend, index.added_ids | {doc.id},
                  index.manifest.segments + [doc.id], Delta(index.build_name, index.manifest.segments, segment),
                  multilingual)

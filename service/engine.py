@@ -21,6 +21,7 @@ from service.index_lifecycle import embedder_for, multilingual_embedder_for, ope
 from service.language import Language, detect_language
 from service.links import on_base, quote_check_path
 from service.metrics import timed
+from service.normalize import keep_documents
 from service.models import (MAX_QUOTE_CHARS, Answer, AskResult, CiteResult, Corroboration, Excerpt, Filters, Omission,
                             Passage,
                             QuoteCheck, QuoteMatch, RetrievalMode, SearchResult, Span, Verdict)
@@ -54,6 +55,7 @@ class Engine:
         self.crosslingual = CrosslingualPolicy(self.answers)
         self.corroboration = CorroborationRule(settings.corroboration_min_similarity,
                                                settings.corroboration_min_shared)
+        keep_documents(doc.text for doc in index.documents.values())  # the next engine reuses their folding
         self.quotes = QuoteFinder(index, self.retriever, self.vocabulary, CiteRules(
             near_min_similarity=settings.cite_near_min_similarity,
             altered_min_wording=settings.cite_altered_min_wording,

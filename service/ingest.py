@@ -1,10 +1,12 @@
 """Live ingestion: add and remove articles while the service answers.
 
-One writer at a time: a thread lock within the process and a file lock across processes, so the CLI
-and a server never interleave. Each write builds the next index from the current snapshot (only the
-new text is embedded), persists it as a new build swapped in atomically (a crash leaves the old
-index or the new one), then publishes a new Engine. Readers keep the engine they started with, so
-they are never blocked and never see a half-applied write.
+The server's writes are jobs (service/jobs.py), run one at a time by a background writer at a lower
+CPU priority; the CLI writes directly. A write first chunks, splits and embeds the new text, which
+needs no index; then, holding a thread lock within the process and a file lock across processes (so
+the CLI and a server never interleave), it builds the next index from the current snapshot, persists
+what changed as a new build swapped in atomically (a crash leaves the old index or the new one), and
+publishes a new Engine. Readers keep the engine they started with, so they are never blocked and
+never see a half-applied write.
 """
 
 from __future__ import annotations
@@ -17,14 +19,23 @@ from contextlib import contextmanager
 
 from index.corpus import Document, sha256_text
 from index.store import current_build_name, remove_stale_builds, save_index
-from index.update import add_document, remove_document
+from index.sentences import split_sentences
+from index.update import add_segment, prepare_segment, remove_document
 from service.engine import Engine
 from service.index_lifecycle import open_index, update_params
+from service.jobs import Job, WriteQueue
 from service.models import AddResult, NewDocument, RemoveResult
-from service.request_errors import ConflictError, DocumentNotFoundError, UnsupportedMediaTypeError
+from service.request_errors import (ConflictError, DocumentNotFoundError, InvalidRequestError,
+                                    UnsupportedMediaTypeError)
 from service.settings import Settings
 
 LOCK_FILE = ".write.lock"
+Report = Callable[..., None]  # Job.report(stage, done, total)
+
+
+def _silent(stage: str, done: int | None = None, total: int | None = None) -> None:
+    return None
+
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 
 
@@ -41,35 +52,107 @@ class Ingestor:
         self._current = current
         self._publish = publish
         self._lock = threading.Lock()
+        self.jobs = WriteQueue(settings.write_nice, settings.write_queue)
+
+    # ---- jobs (the HTTP API): checked at once, run by the background writer
+
+    def submit_add(self, new: NewDocument) -> AddResult | Job:
+        """The checks a caller must hear about at once (bounds, identical text, a taken id), then the
+        write as a job. Identical text already indexed answers an AddResult (nothing to do); identical
+        text already queued answers that job."""
+        doc, texts = self._bounded(to_document(new))
+        engine = self._current()
+        same = next((d for d in engine.index.documents.values() if d.sha256 == doc.sha256), None)
+        if same is not None:
+            return _added(engine, same, created=False, message=f"this text is already indexed as {same.id}; "
+                                                              "nothing was added")
+        queued = [j for j in self.jobs.pending() if j.kind == "add"]
+        twin = next((j for j in queued if j.sha256 == doc.sha256), None)
+        if twin is not None:
+            return twin
+        if doc.id in engine.index.documents or any(j.doc_id == doc.id for j in queued):
+            raise _id_taken(doc.id)
+        return self.jobs.submit("add", doc.id, texts, lambda job: self._add(doc, job.report), sha256=doc.sha256)
+
+    def submit_remove(self, doc_id: str) -> Job:
+        queued_add = any(j.kind == "add" and j.doc_id == doc_id for j in self.jobs.pending())
+        if not queued_add:
+            self._removable(self._current(), doc_id)
+        return self.jobs.submit("remove", doc_id, 0, lambda job: self._remove(doc_id, job.report))
+
+    def worth_waiting(self, job: Job) -> bool:
+        """Whether a caller should wait for `job`: it is expected done within RUNRI_WRITE_WAIT_S."""
+        return self.jobs.seconds_ahead() <= self.settings.write_wait_s
+
+    # ---- direct writes (the CLI), and what a job runs
 
     def add(self, new: NewDocument) -> AddResult:
-        doc = to_document(new)
+        doc, _ = self._bounded(to_document(new))
+        return self._add(doc)
+
+    def remove(self, doc_id: str) -> RemoveResult:
+        return self._remove(doc_id)
+
+    def _add(self, doc: Document, report: Report = _silent) -> AddResult:
+        engine = self._current()
+        known = self._known(engine, doc)
+        if known is not None:
+            return known
+        # The heavy part (chunk, split, embed) needs no index, so no lock: another process may write meanwhile.
+        report("embedding")
+        multilingual = engine.multilingual_embedder if engine.index.multilingual is not None else None
+        segment = prepare_segment(doc, engine.embedder, update_params(self.settings),
+                                  progress=lambda done, total: report("embedding", done, total),
+                                  multilingual_embedder=multilingual)
         with self._writing() as engine:
-            same = next((d for d in engine.index.documents.values() if d.sha256 == doc.sha256), None)
-            if same is not None:
-                return _added(engine, same, created=False,
-                              message=f"this text is already indexed as {same.id}; nothing was added")
-            if doc.id in engine.index.documents:
-                raise ConflictError(f"document id {doc.id!r} is already used by another text; choose another id "
-                                    "or remove that document first")
-            index = add_document(engine.index, doc, engine.embedder, update_params(self.settings),
-                                 multilingual_embedder=engine.multilingual_embedder)
+            known = self._known(engine, doc)
+            if known is not None:
+                return known
+            report("saving")
+            index = add_segment(engine.index, segment)
             save_index(index, self.settings.data_dir)
+            report("publishing")
             engine = self._swap(index, engine)
             return _added(engine, doc, created=True, message=f"added {doc.id}; it is searchable now")
 
-    def remove(self, doc_id: str) -> RemoveResult:
+    def _remove(self, doc_id: str, report: Report = _silent) -> RemoveResult:
         with self._writing() as engine:
-            if doc_id not in engine.index.documents:
-                raise DocumentNotFoundError(f"no document with id {doc_id!r}")
-            if doc_id not in engine.index.added_ids:
-                raise ConflictError(f"{doc_id} is a seed article, part of the corpus in {self.settings.seeds_dir.name}/; "
-                                    "only added documents can be removed")
+            self._removable(engine, doc_id)
+            report("saving")
             chunks = sum(c.doc_id == doc_id for c in engine.index.chunks)
             index = remove_document(engine.index, doc_id, update_params(self.settings))
             save_index(index, self.settings.data_dir)
+            report("publishing")
             self._swap(index, engine)
             return RemoveResult(id=doc_id, removed_chunks=chunks, message=f"removed {doc_id} from both indexes")
+
+    def _bounded(self, doc: Document) -> tuple[Document, int]:
+        """What one write can afford: at most RUNRI_MAX_DOCUMENT_SENTENCES sentences. Returns the texts
+        the write will embed (sentences plus about one chunk per chunk-size of text)."""
+        sentences = len(split_sentences(doc.text))
+        limit = self.settings.max_document_sentences
+        if sentences > limit:
+            raise InvalidRequestError(f"text: {sentences:,} sentences, over the limit of {limit:,} per document "
+                                      "(RUNRI_MAX_DOCUMENT_SENTENCES); split the article into parts")
+        step = max(1, self.settings.chunk_size - self.settings.chunk_overlap)
+        return doc, sentences + len(doc.text) // step + 1
+
+    def _known(self, engine: Engine, doc: Document) -> AddResult | None:
+        """None when `doc` may be added to `engine`'s index; the answer when it is there already."""
+        same = next((d for d in engine.index.documents.values() if d.sha256 == doc.sha256), None)
+        if same is not None:
+            return _added(engine, same, created=False,
+                          message=f"this text is already indexed as {same.id}; nothing was added")
+        if doc.id in engine.index.documents:
+            raise _id_taken(doc.id)
+        return None
+
+    def _removable(self, engine: Engine, doc_id: str) -> None:
+        if doc_id not in engine.index.documents:
+            raise DocumentNotFoundError(f"no document with id {doc_id!r}")
+        if doc_id not in engine.index.added_ids:
+            raise ConflictError(f"{doc_id} is a seed article, part of the corpus in {self.settings.seeds_dir.name}/; "
+                                "only added documents can be removed")
 
     def remove_stale_builds(self) -> list[str]:
         """At start-up: remove what crashed or failed writes left behind (temporary builds fill a disk).
@@ -106,6 +189,11 @@ class Ingestor:
         fresh = Engine(self.settings, index, engine.embedder, engine.multilingual_embedder)
         self._publish(fresh)
         return fresh
+
+
+def _id_taken(doc_id: str) -> ConflictError:
+    return ConflictError(f"document id {doc_id!r} is already used by another text; choose another id or remove "
+                         "that document first")
 
 
 def to_document(new: NewDocument) -> Document:

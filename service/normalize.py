@@ -8,7 +8,9 @@ match found in normalized text is reported at the article's own offsets, in its 
 
 from __future__ import annotations
 
+import threading
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 _QUOTES = dict.fromkeys("‘’‚‛′`´", "'") | dict.fromkeys("“”„‟″«»", '"')
@@ -31,7 +33,35 @@ class Normalized:
         return self.starts[start], self.ends[end - 1]
 
 
+_UNKNOWN = object()
+_documents: dict[str, Normalized | None] = {}  # the current corpus's texts -> their normalization, once made
+_documents_lock = threading.Lock()
+
+
+def keep_documents(texts: Iterable[str]) -> None:
+    """The articles of the index being served: their normalization is kept, so that the next engine
+    (every live write builds one) reuses it instead of normalizing every article again (5 s for a 1 MB
+    one). Texts no longer in the corpus are dropped."""
+    global _documents
+    with _documents_lock:
+        _documents = {text: _documents.get(text) for text in texts}
+
+
 def normalize(original: str) -> Normalized:
+    """Fold quotes, dashes, ellipses, whitespace and case; keep the map to `original`. The result is
+    immutable, so a kept article's is shared safely."""
+    known = _documents.get(original, _UNKNOWN)
+    if known is _UNKNOWN:
+        return _normalize(original)
+    if known is None:
+        known = _normalize(original)
+        with _documents_lock:
+            if original in _documents:
+                _documents[original] = known
+    return known
+
+
+def _normalize(original: str) -> Normalized:
     """Fold quotes, dashes, ellipses, whitespace and case; keep the map to `original`."""
     chars: list[list] = []  # [char, original start, original end]
     for i, c in enumerate(original):

@@ -41,3 +41,7 @@ class ServiceBusyError(RunriError):
     def __init__(self, message: str, retry_after: int = 1) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class JobNotFoundError(RunriError):
+    """A job id the server does not know (jobs live in memory)."""

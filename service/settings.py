@@ -162,6 +162,16 @@ class Settings(BaseSettings):
                                   description="A request body must arrive within this; else 408.")
     keep_alive_timeout_s: int = Field(default=5, ge=1, le=600, description="Idle keep-alive connections close.")
 
+    # Writes (see README, "Adding and removing articles").
+    max_document_sentences: int = Field(default=10_000, ge=1, le=1_000_000,
+                                        description="Sentences one document may hold: what one write can afford.")
+    write_wait_s: float = Field(default=2.0, ge=0, le=60,
+                                description="A write expected to finish within this answers 201 when done; "
+                                            "others answer 202 with a job id at once.")
+    write_queue: int = Field(default=64, ge=1, le=100_000, description="Writes that may wait; more get 503.")
+    write_nice: int = Field(default=10, ge=0, le=19,
+                            description="How much lower the background writer's CPU priority is (Linux nice).")
+
     @field_validator("api_token")
     @classmethod
     def _usable_token(cls, value: SecretStr | None) -> SecretStr | None:

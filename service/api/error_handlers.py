@@ -19,6 +19,7 @@ log = logging.getLogger("runri.api")
 
 STATUS = {
     request_errors.DocumentNotFoundError: (404, "not_found"),
+    request_errors.JobNotFoundError: (404, "not_found"),
     request_errors.InvalidRequestError: (422, "invalid_request"),
     request_errors.ConflictError: (409, "conflict"),
     request_errors.AuthenticationError: (401, "unauthorized"),
@@ -38,6 +39,16 @@ STATUS = {
 HINTS = {request_errors.DocumentNotFoundError: "GET /documents lists the ids"}
 
 
+def describe(exc: Exception) -> tuple[int, str, str]:
+    """(HTTP status, error code, message) of a domain error, as a response or a failed job reports it;
+    anything else is an internal error whose details stay in the log."""
+    if not isinstance(exc, index_errors.RunriError):
+        return 500, "internal_error", "internal error; the server log has the details"
+    status, code = next((v for k, v in STATUS.items() if isinstance(exc, k)), (500, "internal_error"))
+    hint = next((h for k, h in HINTS.items() if isinstance(exc, k)), None)
+    return status, code, f"{exc.message}; {hint}" if hint else exc.message
+
+
 def error_response(status: int, code: str, message: str, headers: dict | None = None, **extra) -> JSONResponse:
     return JSONResponse(status_code=status, content={"error": code, "message": message, **extra},
                         headers=headers)
@@ -46,9 +57,8 @@ def error_response(status: int, code: str, message: str, headers: dict | None = 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(index_errors.RunriError)
     async def domain_error(request: Request, exc: index_errors.RunriError) -> JSONResponse:
-        status, code = next((v for k, v in STATUS.items() if isinstance(exc, k)), (500, "internal_error"))
-        hint = next((h for k, h in HINTS.items() if isinstance(exc, k)), None)
-        response = error_response(status, code, f"{exc.message}; {hint}" if hint else exc.message)
+        status, code, message = describe(exc)
+        response = error_response(status, code, message)
         if status == 401:
             response.headers["WWW-Authenticate"] = "Bearer"
         if isinstance(exc, request_errors.ServiceBusyError):

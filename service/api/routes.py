@@ -8,12 +8,13 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from service.api import writes
 from service.api.deps import CpuPoolDep, EngineDep, FiltersDep, IngestorDep, LinkBaseDep, WriteAccess
-from service.api.schemas import AskRequest, CiteRequest, DocumentFull, DocumentSummary, Health, Ready
+from service.api.schemas import AskRequest, CiteRequest, DocumentFull, DocumentSummary, Health, JobView, Ready
 from service.api.upload import OPENAPI_BODY, read_new_document
 from service.models import (DOC_ID_PATTERN, MAX_K, AddResult, AskResult, CiteResult, Excerpt, RemoveResult,
                             RetrievalMode, SearchResult)
-from service.request_errors import InvalidRequestError
+from service.request_errors import InvalidRequestError, JobNotFoundError
 
 router = APIRouter()
 
@@ -48,29 +49,50 @@ def get_document(doc_id: str, engine: EngineDep) -> DocumentFull:
 @router.post("/documents", response_model=AddResult, status_code=201, tags=["documents"],
              dependencies=[WriteAccess], openapi_extra=OPENAPI_BODY,
              responses={200: {"model": AddResult, "description": "The same text is already indexed"},
+                        202: {"model": JobView, "description": "Accepted as a job: GET /jobs/{job_id} says when "
+                                                               "it is done"},
                         401: {"description": "Missing or wrong bearer token"},
                         403: {"description": "Writes disabled (no RUNRI_API_TOKEN)"},
                         409: {"description": "The id is taken by another text"},
                         413: {"description": "Over RUNRI_MAX_DOCUMENT_BYTES"},
                         415: {"description": "Neither JSON nor a multipart upload"},
-                        422: {"description": "Invalid fields, empty or non-UTF-8 text"}})
+                        422: {"description": "Invalid fields, empty or non-UTF-8 text, over "
+                                             "RUNRI_MAX_DOCUMENT_SENTENCES"},
+                        503: {"description": "Too many writes waiting (see Retry-After)"},
+                        507: {"description": "No space left in RUNRI_DATA_DIR"}})
 async def add_document(request: Request, ingestor: IngestorDep) -> JSONResponse:
     """Add an article (JSON, or a .txt/.md upload with the metadata as form fields). Only its text is
-    embedded; it is searchable when this returns. Identical text already indexed is reported, not added."""
-    result = await run_in_threadpool(ingestor.add, await read_new_document(request))
-    return JSONResponse(status_code=201 if result.created else 200, content=result.model_dump(mode="json"))
+    embedded. A small article answers 201 once it is searchable; a large one answers 202 at once with
+    a job to follow at GET /jobs/{job_id}. Identical text already indexed is reported (200), not added."""
+    new = await read_new_document(request)
+    return await writes.answer(await run_in_threadpool(ingestor.submit_add, new), ingestor, 201)
 
 
 @router.delete("/documents/{doc_id}", response_model=RemoveResult, tags=["documents"],
                dependencies=[WriteAccess],
-               responses={401: {"description": "Missing or wrong bearer token"},
+               responses={202: {"model": JobView, "description": "Accepted as a job behind other writes"},
+                          401: {"description": "Missing or wrong bearer token"},
                           403: {"description": "Writes disabled (no RUNRI_API_TOKEN)"},
                           404: {"description": "Unknown document id"},
                           409: {"description": "A seed article, which cannot be removed"}})
-def remove_document(ingestor: IngestorDep,
-                    doc_id: Annotated[str, Path(pattern=DOC_ID_PATTERN, max_length=100)]) -> RemoveResult:
-    """Remove an added article's chunks and sentences from both indexes."""
-    return ingestor.remove(doc_id)
+async def remove_document(ingestor: IngestorDep,
+                          doc_id: Annotated[str, Path(pattern=DOC_ID_PATTERN, max_length=100)]) -> JSONResponse:
+    """Remove an added article's chunks and sentences from both indexes (202 when other writes are ahead)."""
+    return await writes.answer(await run_in_threadpool(ingestor.submit_remove, doc_id), ingestor, 200)
+
+
+@router.get("/jobs/{job_id}", response_model=JobView, tags=["documents"], dependencies=[WriteAccess],
+            responses={401: {"description": "Missing or wrong bearer token"},
+                       403: {"description": "Writes disabled (no RUNRI_API_TOKEN)"},
+                       404: {"description": "Unknown job (jobs are kept in memory, the last 1,000)"}})
+def get_job(job_id: str, ingestor: IngestorDep) -> JobView:
+    """A write's progress: queued, running (stage and texts embedded), done (with its result) or failed
+    (with the error it would have answered)."""
+    job = ingestor.jobs.get(job_id)
+    if job is None:
+        raise JobNotFoundError(f"no job {job_id!r}: jobs live in memory (the last 1,000) and end with a "
+                                    "restart; GET /documents/{id} says whether the document is indexed")
+    return writes.view(job)
 
 
 @router.get("/documents/{doc_id}/excerpt", response_model=Excerpt, tags=["documents"],
