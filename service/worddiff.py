@@ -17,7 +17,7 @@ from functools import cached_property
 from rapidfuzz.distance import Indel
 
 from service.models import DiffOp
-from service.normalize import Normalized, normalize
+from service.normalize import Normalized, normalize, per_document
 
 _CJK = "\u2e80-\u9fff\u3040-\u30ff\uac00-\ud7af\uf900-\ufaff"
 # A CJK character is a word of its own (the script has no spaces); elsewhere a word is a run of non-spaces
@@ -40,7 +40,12 @@ class Words:
 
     @classmethod
     def of(cls, source: str, norm: Normalized | None = None) -> Words:
-        norm = norm if norm is not None else normalize(source)
+        if norm is None:  # an article's words are kept for the next engine (service/normalize.py)
+            return per_document("words", source, lambda text: cls._of(text, normalize(text)))
+        return cls._of(source, norm)
+
+    @classmethod
+    def _of(cls, source: str, norm: Normalized) -> Words:
         spans, keys = [], []
         for match in _WORD.finditer(norm.text):
             found = _key(match.group())
