@@ -5,6 +5,8 @@
   build   index build into a temp dir; start-up to /readyz 200    -> bench/results/build.json
   scale   synthetic 10k and 100k chunks: exact / HNSW / IVF, BM25 -> bench/results/scale.json
   cite    /cite time against the pasted text's length, to 5,000  -> bench/results/cite.json
+  writes  a 1 MB article as a job; reads under 2 % writes at
+          concurrency 16; /healthz and /ask during 3 long /cite  -> bench/results/writes.json
 
     .venv/bin/python -m bench.run [--only query,http] [--workers 1,2] [--duration 10] [--sizes 10000,100000]
 
@@ -17,10 +19,10 @@ import argparse
 import json
 import time
 
-from bench import build_startup, cite_cost, http_load, query, scale
+from bench import build_startup, cite_cost, http_load, query, scale, writes
 from bench.common import RESULTS, machine, markdown_table
 
-ALL = ("query", "http", "build", "scale", "cite")
+ALL = ("query", "http", "build", "scale", "cite", "writes")
 
 
 def summary() -> str:
@@ -92,7 +94,14 @@ def summary() -> str:
         rows.append([f"/cite, {worst['length']:,} characters, slowest kind of text (target <= {c['target_s']:g} s)",
                      f"{worst['kind']}: {worst['max_s']:.2f} s; growth with length "
                      f"{max(c['growth'].values()):.2f} (1 = linear)"])
+    w = load("writes")
+    if w:
+        rows += [row for row in _markdown_rows(writes.table(w["parts"]))]
     return markdown_table(["benchmark", "result"], rows)
+
+
+def _markdown_rows(table: str) -> list[list[str]]:
+    return [[cell.strip() for cell in line.strip("|").split("|")] for line in table.splitlines()[2:]]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,6 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     if "cite" in chosen:
         print("== /cite against the text's length", flush=True)
         print(cite_cost.table(cite_cost.run([500, 1000, 2000, 3000, 4000, 5000], args.repeats)))
+    if "writes" in chosen:
+        print("== writes as jobs, readers beside writers, /cite beside the rest", flush=True)
+        print(writes.table(writes.run(["big", "mixed", "cite"], max(args.duration, 20))))
     print(f"\n== summary ({time.perf_counter() - started:.0f} s; results in {RESULTS.relative_to(RESULTS.parents[1])}/)")
     print(summary())
     if failed:

@@ -5,7 +5,9 @@
    time of one-sentence writes right after (201 each).
 2. mixed load: closed-loop readers (/search and /ask, the gold questions) at concurrency 16 for
    `--duration` s with reads only, then the same with 2 % of the requests small article writes;
-   reported: each phase's read p50/p99 and their ratio (target: mixed p99 <= 2x read-only p99).
+   reported: each phase's read p50/p99 and their ratio (target: mixed p99 <= 2x read-only p99). The
+   server keeps 40 query embeddings (RUNRI_QUERY_CACHE_SIZE=40, as bench/http_load.py does), so the
+   118 questions, cycled, run the model as new questions would.
 3. heavy requests: three 5,000-character /cite requests in a loop, while another client sends
    /healthz and /ask one at a time; reported: their p50/p99 (target < 100 ms p99) and the /cite times.
 
@@ -130,9 +132,45 @@ async def mixed_load(url: str, concurrency: int = 16, duration: float = 20, writ
             "read_only": read_only, "mixed": mixed, "p99_ratio": round(ratio, 2), "target_met": ratio <= 2.0}
 
 
-async def heavy_cites(url: str, duration: float = 20, cites: int = 3, chars: int = 5000) -> dict:
-    texts = [article(chars, seed=100 + i)[:chars] for i in range(cites)]
+def pasted_quotes(count: int, chars: int) -> list[str]:
+    """`chars` characters of a seed article each, with a few words altered: the alignment path, the
+    costly one (a text found nowhere is dismissed quickly)."""
+    articles = [p.read_text(encoding="utf-8") for p in sorted((REPO_ROOT / "seeds").glob("*.txt"))]
+    longest = sorted(articles, key=len, reverse=True)
+    quotes = []
+    for i in range(count):
+        rng = random.Random(i)
+        source = longest[i % len(longest)]
+        start = rng.randrange(0, max(1, len(source) - chars))
+        words = source[start:start + chars + 200].split(" ")
+        for _ in range(15):
+            j = rng.randrange(len(words))
+            words[j] = words[j][::-1]
+        quotes.append(" ".join(words)[:chars])
+    return quotes
+
+
+async def _probe(light: httpx.AsyncClient, deadline: float, health: list[float], ask: list[float]) -> None:
+    """/healthz then /ask, one at a time, every 50 ms, from a client of its own."""
     qs = questions()
+    n = 0
+    while time.perf_counter() < deadline:
+        t = time.perf_counter()
+        await light.get("/healthz")
+        health.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        await light.post("/ask", json={"question": qs[n % len(qs)]})
+        ask.append(time.perf_counter() - t)
+        n += 1
+        await asyncio.sleep(0.05)
+
+
+async def heavy_cites(url: str, duration: float = 20, cites: int = 3, chars: int = 5000) -> dict:
+    """The probes alone first (the machine's own noise), then with `cites` /cite requests in a loop."""
+    texts = pasted_quotes(cites, chars)
+    alone: tuple[list[float], list[float]] = ([], [])
+    async with httpx.AsyncClient(base_url=url, timeout=60) as light:
+        await _probe(light, time.perf_counter() + duration / 2, *alone)
     cite_s: list[float] = []
     health: list[float] = []
     ask: list[float] = []
@@ -150,24 +188,16 @@ async def heavy_cites(url: str, duration: float = 20, cites: int = 3, chars: int
 
         async def prober() -> None:
             await asyncio.sleep(0.5)  # the cites are running
-            n = 0
-            while time.perf_counter() < deadline:
-                t = time.perf_counter()
-                await light.get("/healthz")
-                health.append(time.perf_counter() - t)
-                t = time.perf_counter()
-                await light.post("/ask", json={"question": qs[n % len(qs)]})
-                ask.append(time.perf_counter() - t)
-                n += 1
-                await asyncio.sleep(0.05)
+            await _probe(light, deadline, health, ask)
 
         await asyncio.gather(*(citer(t) for t in texts), prober())
     return {"cites_in_parallel": cites, "chars": chars, "cite_statuses": sorted(statuses),
             "cite_ms": summary_ms(cite_s), "healthz_ms": summary_ms(health), "ask_ms": summary_ms(ask),
+            "alone": {"healthz_ms": summary_ms(alone[0]), "ask_ms": summary_ms(alone[1])},
             "target_met": bool(health) and max(summary_ms(health)["p99"], summary_ms(ask)["p99"]) < 100}
 
 
-def run(only: list[str], duration: float, out: Path | None = None) -> dict:
+def run(only: list[str], duration: float, out: Path | None = None, server_env: dict[str, str] | None = None) -> dict:
     """Each part on its own server over its own copy of the index, so no part sees another's writes."""
     result: dict = {}
     for part in only:
@@ -175,7 +205,8 @@ def run(only: list[str], duration: float, out: Path | None = None) -> dict:
             data = Path(tmp) / "data"
             shutil.copytree(REPO_ROOT / "data", data, symlinks=True,
                             ignore=shutil.ignore_patterns("embed-cache", ".write.lock"))
-            env = {"RUNRI_DATA_DIR": str(data), "RUNRI_API_TOKEN": TOKEN}
+            env = {"RUNRI_DATA_DIR": str(data), "RUNRI_API_TOKEN": TOKEN, "RUNRI_QUERY_CACHE_SIZE": "40",
+                   **(server_env or {})}
             with serve(use_cli=True, env=env) as server:
                 print(f"== {part}", flush=True)
                 if part == "big":
@@ -185,7 +216,7 @@ def run(only: list[str], duration: float, out: Path | None = None) -> dict:
                 elif part == "cite":
                     result[part] = asyncio.run(heavy_cites(server.url, duration=duration))
                 print(result[part], flush=True)
-    write_result("writes", {"parts": result}, out)
+    write_result("writes", {"parts": result, "server_env": server_env or {}}, out)
     return result
 
 
@@ -206,7 +237,9 @@ def table(result: dict) -> str:
         c = result["cite"]
         rows.append([f"/healthz and /ask p99 during {c['cites_in_parallel']} x {c['chars']}-char /cite",
                      f"{c['healthz_ms'].get('p99', float('nan')):.0f} / {c['ask_ms'].get('p99', float('nan')):.0f} ms "
-                     f"(target < 100); /cite p50 {c['cite_ms'].get('p50', float('nan')):.0f} ms"])
+                     f"(target < 100; without the cites {c['alone']['healthz_ms'].get('p99', float('nan')):.0f} / "
+                     f"{c['alone']['ask_ms'].get('p99', float('nan')):.0f} ms); "
+                     f"/cite p50 {c['cite_ms'].get('p50', float('nan')):.0f} ms"])
     return markdown_table(["writes and isolation", "result"], rows)
 
 
@@ -215,9 +248,12 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", default="big,mixed,cite", help="comma list of big, mixed, cite")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per load phase (default 20)")
+    parser.add_argument("--set", action="append", default=[], metavar="RUNRI_X=VALUE",
+                        help="a server setting for this run (repeatable), e.g. --set RUNRI_CPU_WORKERS=1")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
-    result = run([p.strip() for p in args.only.split(",") if p.strip()], args.duration, args.out)
+    server_env = dict(item.split("=", 1) for item in args.set)
+    result = run([p.strip() for p in args.only.split(",") if p.strip()], args.duration, args.out, server_env)
     print(table(result))
     return 0
 

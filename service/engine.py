@@ -36,7 +36,8 @@ from service.vocabulary import SentenceVocabulary
 
 class Engine:
     def __init__(self, settings: Settings, index: CorpusIndex, embedder: Embedder,
-                 multilingual_embedder: Embedder | None = None) -> None:
+                 multilingual_embedder: Embedder | None = None, previous: Engine | None = None) -> None:
+        """`previous`: the engine this one replaces after a write (see `next`)."""
         self.settings = settings
         self.index = index
         self.embedder = embedder
@@ -44,7 +45,8 @@ class Engine:
             multilingual_embedder = multilingual_embedder_for(settings)
         self.multilingual_embedder = multilingual_embedder
         self.retriever = Retriever(index, embedder, settings.rrf_k, settings.query_cache_size, settings.embed_lanes,
-                                   multilingual_embedder, settings.multilingual_leg)
+                                   multilingual_embedder, settings.multilingual_leg,
+                                   previous.retriever if previous is not None else None)
         self.names = NameVocabulary((doc.text for doc in index.documents.values()),
                                     english_words(settings.resolved_model_path()))
         self.bridge = (WordBridge((doc.text for doc in index.documents.values()), multilingual_embedder)
@@ -64,6 +66,11 @@ class Engine:
             candidate_pool=settings.cite_candidate_pool, max_matches=settings.cite_max_matches,
             piece_max_chars=settings.cite_piece_max_chars, omission_max_chars=settings.cite_omission_max_chars,
             paraphrase_max_sentences=settings.cite_paraphrase_max_sentences, time_budget_s=settings.cite_time_budget_s))
+
+    def next(self, index: CorpusIndex) -> Engine:
+        """The engine over `index` (a write's result), keeping what does not depend on the index: the
+        models and the query embeddings, whose cache and batching a write must not reset."""
+        return Engine(self.settings, index, self.embedder, self.multilingual_embedder, previous=self)
 
     @classmethod
     def open(cls, settings: Settings) -> Engine:

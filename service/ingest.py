@@ -186,7 +186,7 @@ class Ingestor:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _swap(self, index, engine: Engine) -> Engine:
-        fresh = Engine(self.settings, index, engine.embedder, engine.multilingual_embedder)
+        fresh = engine.next(index)
         self._publish(fresh)
         return fresh
 

@@ -54,11 +54,16 @@ class Retrieval:
 class Retriever:
     def __init__(self, index: CorpusIndex, embedder: Embedder, rrf_k: int, query_cache_size: int = 1024,
                  embed_lanes: int = 1, multilingual_embedder: Embedder | None = None,
-                 multilingual_leg: str = "non_english") -> None:
+                 multilingual_leg: str = "non_english", previous: Retriever | None = None) -> None:
+        """`previous`: the retriever of the index this one replaces, over the same models: its query
+        embedders, with their cache and batching, are kept (a write must not reset them)."""
         self.index = index
-        self.queries = CachedQueryEmbedder(embedder, query_cache_size, lanes=embed_lanes)
-        self.multilingual_queries = (CachedQueryEmbedder(multilingual_embedder, query_cache_size)
-                                     if multilingual_embedder is not None and index.multilingual is not None else None)
+        self.queries = (previous.queries if previous is not None
+                        else CachedQueryEmbedder(embedder, query_cache_size, lanes=embed_lanes))
+        self.multilingual_queries = None
+        if multilingual_embedder is not None and index.multilingual is not None:
+            self.multilingual_queries = ((previous.multilingual_queries if previous is not None else None)
+                                         or CachedQueryEmbedder(multilingual_embedder, query_cache_size))
         self.multilingual_leg = multilingual_leg
         self.rrf_k = rrf_k
         self._sentence_chunks: dict[int, list[int]] | None = None  # sentence id -> chunks holding it, on first use

@@ -150,8 +150,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=65_536, ge=1, le=10_000_000, description="Body limit of every other endpoint.")
 
     # Bounded cost per request (see README, "Limits").
-    cpu_workers: int = Field(default=CORES, ge=1, le=256,
-                             description="Threads for CPU-heavy requests (/cite); default: the usable cores.")
+    cpu_workers: int = Field(default=max(1, CORES - 1), ge=1, le=256,
+                             description="Threads for CPU-heavy requests (/cite); default: the usable cores but "
+                                         "one, which the rest of the service keeps (see README, Limits).")
     cpu_queue: int = Field(default=16, ge=0, le=10_000,
                            description="CPU-heavy requests that may wait for a thread; more get 503 + Retry-After.")
     max_connections: int = Field(default=256, ge=1, le=100_000,

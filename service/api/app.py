@@ -4,6 +4,7 @@ answers at once and /readyz says 503 until the engine is ready."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from contextlib import asynccontextmanager
 
@@ -35,6 +36,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         loader = None
         if app.state.engine is None:
             loader = asyncio.create_task(_load(app, settings))
+        else:
+            _freeze_what_is_loaded()
         yield
         if loader is not None and not loader.done():
             loader.cancel()
@@ -80,10 +83,20 @@ async def _clean_up(app: FastAPI) -> None:
         log.info("removed stale builds left by an earlier write: %s", ", ".join(removed))
 
 
+def _freeze_what_is_loaded() -> None:
+    """Keep the model, libraries and index, loaded once, out of the cyclic garbage collector: a full
+    collection walks every tracked object (~550,000 once torch and transformers are in) and stops
+    every thread for ~230 ms, which made the slowest requests (p99.9 of /healthz while /cite
+    allocates) 200-300 ms. Frozen objects are still freed by reference counting."""
+    gc.collect()
+    gc.freeze()
+
+
 async def _load(app: FastAPI, settings: Settings) -> None:
     try:
         app.state.engine = await asyncio.to_thread(Engine.open, settings)
         log.info("index loaded: %s", app.state.engine.index.manifest.counts)
+        _freeze_what_is_loaded()
     except RunriError as exc:
         app.state.load_error = exc.message
         log.error("cannot serve: %s", exc.message)
