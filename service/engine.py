@@ -38,6 +38,7 @@ class Engine:
     def __init__(self, settings: Settings, index: CorpusIndex, embedder: Embedder,
                  multilingual_embedder: Embedder | None = None, previous: Engine | None = None) -> None:
         """`previous`: the engine this one replaces after a write (see `next`)."""
+        keep_documents(doc.text for doc in index.documents.values())  # what is derived from each is kept
         self.settings = settings
         self.index = index
         self.embedder = embedder
@@ -57,7 +58,6 @@ class Engine:
         self.crosslingual = CrosslingualPolicy(self.answers)
         self.corroboration = CorroborationRule(settings.corroboration_min_similarity,
                                                settings.corroboration_min_shared)
-        keep_documents(doc.text for doc in index.documents.values())  # the next engine reuses their folding
         self.quotes = QuoteFinder(index, self.retriever, self.vocabulary, CiteRules(
             near_min_similarity=settings.cite_near_min_similarity,
             altered_min_wording=settings.cite_altered_min_wording,

@@ -25,6 +25,8 @@ from pathlib import Path
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Levenshtein
 
+from service.normalize import per_document
+
 _WORD = re.compile(r"[A-Za-z]+")  # "Masutomo's" is "Masutomo" and an "s" too short to correct
 _SENTENCE_START = re.compile(r"(?:^|[.!?。！？:;\"“‘(]\s*|\n)$")
 VARIANT_MIN_SIMILARITY = 0.7  # Masutomo / Masumoto: 0.75; Takeshi / Takehiro: 0.625 (two given names)
@@ -60,27 +62,22 @@ class NameVocabulary:
         capitalised: Counter[str] = Counter()
         neighbours: dict[str, set[str]] = defaultdict(set)
         self.words: set[str] = set()
-        texts_seen = list(texts)
-        for text in texts_seen:
-            previous: tuple[str, int] | None = None
-            for match in _WORD.finditer(text):
-                word = match.group()
-                self.words.add(word.casefold())
-                is_name = word[0].isupper() and not _SENTENCE_START.search(text[max(0, match.start() - 3):match.start()])
-                if is_name and len(word) > 1:
-                    capitalised[word] += 1
-                    if previous is not None and text[previous[1]:match.start()].strip() == "":
-                        neighbours[word].add(previous[0])
-                        neighbours[previous[0]].add(word)
-                previous = (word, match.end()) if is_name else None
+        # Each article is scanned once while it is in the corpus: the next engine (after a write) merges
+        # the kept scans instead of reading a 1 MB article again (service/normalize.py, per_document).
+        scans = [per_document("names", text, _scan) for text in texts]
+        for scan in scans:
+            self.words |= scan.words
+            capitalised.update(scan.capitalised)
+            for word, others in scan.neighbours.items():
+                neighbours[word] |= others
         self.terms = capitalised
         self._by_folded = {t.casefold(): t for t, _ in capitalised.most_common()[::-1]}  # most frequent wins
         self._english = english_words
         self._choices = sorted(self._by_folded)
         # What a romanised CJK name may be read as (service/romanize.py): the names, the hyphenated
         # ones joined ("runri" -> "Run-ri"), and the articles' non-English words ("gaokao").
-        self._readings = {**{w: w for text in texts_seen for w in _foreign_words(text, english_words)},
-                          **{t.replace("-", "").casefold(): t for text in texts_seen for t in _HYPHENATED.findall(text)},
+        self._readings = {**{w: w for scan in scans for w in scan.lower_words if w not in english_words},
+                          **{t.replace("-", "").casefold(): t for scan in scans for t in scan.hyphenated},
                           **self._by_folded}
         self._reading_choices = sorted(self._readings)
         self.variants = _variant_groups(capitalised, neighbours)
@@ -128,9 +125,37 @@ class NameVocabulary:
 _HYPHENATED = re.compile(r"\b[A-Z][a-z]+(?:-[A-Za-z]+)+")
 
 
-def _foreign_words(text: str, english: frozenset[str]) -> set[str]:
-    """Lower-case words of the text that are not English ("gaokao", "minpaku"), 5 letters or more."""
-    return {w for w in (m.group() for m in _WORD.finditer(text)) if w.islower() and len(w) >= 5 and w not in english}
+@dataclass(frozen=True)
+class _Scan:
+    """What one article contributes to the vocabulary (never changed once made: engines share it)."""
+
+    words: frozenset[str]  # casefolded
+    capitalised: Counter[str]  # names and how often they occur
+    neighbours: dict[str, frozenset[str]]  # name -> the names right before or after it
+    lower_words: frozenset[str]  # lower-case words of 5 letters or more: not English ones are readings
+    hyphenated: tuple[str, ...]  # "Run-ri", in order
+
+
+def _scan(text: str) -> _Scan:
+    capitalised: Counter[str] = Counter()
+    neighbours: dict[str, set[str]] = defaultdict(set)
+    words: set[str] = set()
+    lower: set[str] = set()
+    previous: tuple[str, int] | None = None
+    for match in _WORD.finditer(text):
+        word = match.group()
+        words.add(word.casefold())
+        if word.islower() and len(word) >= 5:
+            lower.add(word)
+        is_name = word[0].isupper() and not _SENTENCE_START.search(text[max(0, match.start() - 3):match.start()])
+        if is_name and len(word) > 1:
+            capitalised[word] += 1
+            if previous is not None and text[previous[1]:match.start()].strip() == "":
+                neighbours[word].add(previous[0])
+                neighbours[previous[0]].add(word)
+        previous = (word, match.end()) if is_name else None
+    return _Scan(frozenset(words), capitalised, {w: frozenset(n) for w, n in neighbours.items()}, frozenset(lower),
+                 tuple(_HYPHENATED.findall(text)))
 
 
 def _variant_groups(terms: Counter[str], neighbours: dict[str, set[str]]) -> dict[str, tuple[str, ...]]:
