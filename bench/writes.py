@@ -170,6 +170,7 @@ async def heavy_cites(url: str, duration: float = 20, cites: int = 3, chars: int
     texts = pasted_quotes(cites, chars)
     alone: tuple[list[float], list[float]] = ([], [])
     async with httpx.AsyncClient(base_url=url, timeout=60) as light:
+        await _probe(light, time.perf_counter() + 3, [], [])  # warm-up: first requests load lazily
         await _probe(light, time.perf_counter() + duration / 2, *alone)
     cite_s: list[float] = []
     health: list[float] = []

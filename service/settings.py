@@ -155,6 +155,10 @@ class Settings(BaseSettings):
                                          "one, which the rest of the service keeps (see README, Limits).")
     cpu_queue: int = Field(default=16, ge=0, le=10_000,
                            description="CPU-heavy requests that may wait for a thread; more get 503 + Retry-After.")
+    gil_switch_ms: float = Field(default=0.5, gt=0, le=100,
+                                 description="How long a thread may hold the GIL while others wait (Python's "
+                                             "switch interval; its default is 5): shorter keeps light requests "
+                                             "fast beside a busy /cite thread (see README, Limits).")
     max_connections: int = Field(default=256, ge=1, le=100_000,
                                  description="Open connections and requests in progress; beyond: 503.")
     header_timeout_s: float = Field(default=10.0, gt=0, le=600,

@@ -131,13 +131,19 @@ def ask(request: AskRequest, engine: EngineDep, base: LinkBaseDep) -> AskResult:
 @router.post("/cite", response_model=CiteResult, tags=["cite"],
              responses={422: {"description": "Empty, non-string text, or text over 5,000 characters (never cut)"},
                         503: {"description": "Busy: every CPU worker and its queue taken (see Retry-After)"}})
-async def cite(request: CiteRequest, engine: EngineDep, pool: CpuPoolDep, base: LinkBaseDep) -> CiteResult:
+async def cite(request: CiteRequest, engine: EngineDep, pool: CpuPoolDep, base: LinkBaseDep) -> JSONResponse:
     """Where a pasted quote or claim comes from: `exact` (ellipses may mark omissions, listed in
     `omissions`), `near` (reworded, with a word diff), `altered` (a figure or negation differs: see
     `material_changes`), `paraphrase` or `not_found`, with every occurrence at the article's own offsets;
     checked whole and, when it holds several sentences, sentence by sentence, within a time budget
     (`partial` says when it ran out)."""
-    return await pool.run(engine.cite, request.text, base)
+    return await pool.run(_rendered, engine.cite, request.text, base)
+
+
+def _rendered(work, *args) -> JSONResponse:
+    """The result serialised on the pool's thread too: a long text's result is large, and rendering it
+    on the event loop would hold up every other request."""
+    return JSONResponse(work(*args).model_dump(mode="json"))
 
 
 def _not_blank(value: str, field: str) -> str:
