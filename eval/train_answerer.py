@@ -84,7 +84,7 @@ class Trained:
     judge: object
     calibration: tuple[np.ndarray, np.ndarray]  # isotonic curve: judge probability -> calibrated
     threshold: float
-    veto: dict | None  # {"feature", "above"}: abstain when the best candidate's feature exceeds it
+    vetoes: list[dict]  # {"feature", "above", "confidence"}: abstain when the best candidate's feature exceeds it
     cv: dict
     judge_features: np.ndarray  # the judge's training rows (out-of-fold ranker scores)
 
@@ -146,22 +146,22 @@ def train(table: CandidateTable, params: Params) -> Trained:
     calibrated = iso.predict(judge_oof[v2])
     best_features = judge_x[v2][:, len(JUDGE_FEATURE_NAMES) - len(FEATURE_NAMES):]
     threshold, veto, cv = choose_threshold(calibrated, correct[v2], table.answerable[v2], best_features)
-    if veto is not None:  # a vetoed answer's confidence: how often such a best sentence was right, out of fold
-        vetoed = best_features[:, list(FEATURE_NAMES).index(veto["feature"])] > veto["above"]
-        veto["confidence"] = round(float(correct[v2][vetoed].mean()), 4)
-        calibrated = np.where(vetoed, veto["confidence"], calibrated)
-    # The product rule "a name the articles never use is not answered" (kept because it raised held-out
-    # accuracy, see README): its answers' confidence is how often such a best sentence was right.
-    unknown = best_features[:, list(FEATURE_NAMES).index("names_unknown_corpus")] > 0
-    cv["unknown_names_rule"] = {"questions": int(unknown.sum()), "confidence": round(float(correct[v2][unknown].mean()), 4)}
-    calibrated = np.where(unknown, cv["unknown_names_rule"]["confidence"], calibrated)
+    # The product rule "a name no article uses is not answered" (kept because it raised held-out
+    # accuracy, see README) joins whatever veto cross-validation chose; each gets its out-of-fold rate.
+    vetoes = ([veto] if veto else []) + [{"feature": "names_unknown_corpus", "above": 0.0}]
+    for rule in vetoes:
+        fires = best_features[:, list(FEATURE_NAMES).index(rule["feature"])] > rule["above"]
+        rule["confidence"] = round(float(correct[v2][fires].mean()), 4)
+        calibrated = np.where(fires, rule["confidence"], calibrated)
+    cv["vetoes"] = [{**rule, "questions": int((best_features[:, list(FEATURE_NAMES).index(rule["feature"])]
+                                               > rule["above"]).sum())} for rule in vetoes]
     cv["ece_in_sample"] = expected_calibration_error(calibrated, correct[v2])
     cv["p_at_1_never_abstaining"] = float(correct[table.answerable].mean())
     cv["questions"] = "SQuAD 2.0 training articles, out of fold (grouped by article)"
     print("cross-validated on training articles:", json.dumps(cv), file=sys.stderr)
     ranker = _gbm(params.ranker_iterations, params).fit(table.features, table.labels)
     judge = _gbm(params.judge_iterations, params).fit(judge_x, correct)
-    return Trained(ranker, judge, (iso.X_thresholds_, iso.y_thresholds_), threshold, veto, cv, judge_x)
+    return Trained(ranker, judge, (iso.X_thresholds_, iso.y_thresholds_), threshold, vetoes, cv, judge_x)
 
 
 VETO_FEATURES = ("names_missing_sentence", "names_missing_window", "names_missing_document", "names_unknown_corpus")
@@ -243,8 +243,7 @@ def export(trained: Trained, out: Path, params: Params, table: CandidateTable) -
     xs, ys = trained.calibration
     (out / "calibration.json").write_text(json.dumps({
         "threshold": trained.threshold,
-        "veto": trained.veto,
-        "unknown_names_confidence": trained.cv["unknown_names_rule"]["confidence"],
+        "vetoes": trained.vetoes,
         "isotonic": {"x": [round(float(x), 6) for x in xs], "y": [round(float(y), 6) for y in ys]},
         "features": list(FEATURE_NAMES), "judge_features": list(JUDGE_FEATURE_NAMES),
         "params": params.__dict__, "seed": SEED, "cross_validation": trained.cv,

@@ -40,7 +40,7 @@ class Judgement:
     scores: np.ndarray  # the ranker's probability per candidate
     confidence: float  # calibrated probability that the chosen candidate answers the question
     answered: bool
-    vetoed: bool = False  # the names veto fired: the best sentence lacks names the question hinges on
+    vetoed: bool = False  # a veto fired (e.g. the question names something no article uses): not answered
 
 
 class AnswerModel:
@@ -59,10 +59,10 @@ class AnswerModel:
         self._x = np.asarray(config["isotonic"]["x"], dtype=np.float64)
         self._y = np.asarray(config["isotonic"]["y"], dtype=np.float64)
         self.threshold = float(config["threshold"])
-        veto = config.get("veto")  # chosen out of fold by the training, or None when no veto helped
-        self._veto = (FEATURE_NAMES.index(veto["feature"]), float(veto["above"]), float(veto["confidence"])) if veto else None
-        self.veto_feature = veto["feature"] if veto else None
-        self._unknown_names = (FEATURE_NAMES.index("names_unknown_corpus"), float(config["unknown_names_confidence"]))
+        # Each veto: abstain when the best candidate's feature exceeds `above`; its confidence is how often
+        # such a best sentence was right out of fold (calibrated as a group). See eval/train_answerer.py.
+        self._vetoes = [(FEATURE_NAMES.index(v["feature"]), float(v["above"]), float(v["confidence"]))
+                        for v in config["vetoes"]]
 
     def rank(self, features: np.ndarray) -> np.ndarray:
         return _positive(self._ranker, features)
@@ -72,13 +72,10 @@ class AnswerModel:
         best = int(np.argmax(scores))
         raw = float(_positive(self._judge, judge_features(scores, features)[None, :])[0])
         confidence = round(float(np.interp(raw, self._x, self._y)), 4)
-        vetoed = self._veto is not None and float(features[best, self._veto[0]]) > self._veto[1]
-        if vetoed:  # calibrated as a group: how often a best sentence lacking the names was right
-            confidence = self._veto[2]
-        if float(features[best, self._unknown_names[0]]) > 0:
-            # A name no article uses: not answered (this rule raised held-out accuracy; see README), and
-            # the confidence is how often such a best sentence was right out of fold.
-            vetoed, confidence = True, self._unknown_names[1]
+        fired = next((v for v in self._vetoes if float(features[best, v[0]]) > v[1]), None)
+        vetoed = fired is not None
+        if vetoed:
+            confidence = fired[2]
         return Judgement(best, scores, confidence, confidence >= self.threshold and not vetoed, vetoed)
 
 

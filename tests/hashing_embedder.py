@@ -39,3 +39,15 @@ class HashingEmbedder:
 
 def bucket(token: str) -> int:
     return zlib.crc32(token.encode("utf-8")) % DIMENSION
+
+
+class CountingEmbedder(HashingEmbedder):
+    """Counts what it is asked to embed: tests prove that only new text reaches the model."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+
+    def embed(self, texts):
+        self.texts += texts
+        return super().embed(texts)

@@ -22,7 +22,7 @@ from service.ingest import Ingestor
 from service.models import NewDocument
 from service.models import RetrievalMode
 from service.settings import REPO_ROOT
-from tests.hashing_embedder import HashingEmbedder
+from tests.hashing_embedder import CountingEmbedder
 
 TEXT = "Quokkaville's ferry brought 77 new families. They opened a tofu shop near the harbour.\n"
 
@@ -36,17 +36,6 @@ class CountingWrapper:
     def embed(self, texts):
         self.texts += texts
         return self.inner.embed(texts)
-
-
-class CountingEmbedder(HashingEmbedder):
-    """Counts what it is asked to embed."""
-
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-
-    def embed(self, texts):
-        self.texts += texts
-        return super().embed(texts)
 
 
 def test_only_the_new_document_is_embedded_and_old_vectors_are_kept(small_engine, small_settings):

@@ -14,7 +14,7 @@ from service.language import detect_language
 from service.models import Filters, RetrievalMode
 from service.request_errors import InvalidRequestError
 from service.retrieve import RankedChunk, Ranking, Retriever
-from tests.hashing_embedder import MODEL_DIR, HashingEmbedder
+from tests.hashing_embedder import MODEL_DIR, CountingEmbedder
 
 DENSE, LEXICAL, HYBRID = RetrievalMode.dense, RetrievalMode.lexical, RetrievalMode.hybrid
 MODES = list(RetrievalMode)
@@ -102,15 +102,6 @@ def test_unknown_document_ids_are_an_invalid_request_naming_them(small_engine, m
 
 def test_the_default_k_is_the_setting(small_engine):
     assert len(small_engine.search("Japan", mode=DENSE).passages) == small_engine.settings.default_k == 5
-
-
-class CountingEmbedder(HashingEmbedder):
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-
-    def embed(self, texts):
-        self.texts += texts
-        return super().embed(texts)
 
 
 @pytest.mark.parametrize("mode,need_vector,embedded", [
