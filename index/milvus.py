@@ -23,6 +23,7 @@ import hashlib
 import json
 import logging
 import math
+import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -171,13 +172,31 @@ def create_collection(client, name: str, dimension: int, rows: int, config: Milv
                                                                      {"tokenizer": "standard"}]
     for i, analyzer in enumerate(analyzers):
         try:
-            client.create_collection(name, schema=_schema(client, dimension, analyzer),
-                                     index_params=_index_params(client, rows, config))
-            return
+            client.create_collection(name, schema=_schema(client, dimension, analyzer))
+            break
         except Exception as exc:  # an older server without the whitespace tokenizer
             if i == len(analyzers) - 1 or "tokenizer" not in str(exc):
                 raise
             log.info("whitespace analyzer refused (%s); using standard", exc)
+    # pymilvus waits for each index by sleeping 0.5 s before its first look (3 s per build for two
+    # empty collections); the indexes of an empty collection are ready at once, so ask sooner.
+    client.create_index(name, _index_params(client, rows, config), sync=False)
+    _wait_for_indexes(client, name)
+
+
+def _wait_for_indexes(client, name: str, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    pending = set(client.list_indexes(name))
+    while pending:
+        states = {index: client.describe_index(name, index) for index in pending}
+        failed = {index: d.get("index_state_fail_reason", "") for index, d in states.items() if d["state"] == "Failed"}
+        if failed:
+            raise RuntimeError(f"Milvus failed to build the indexes of {name}: {failed}")
+        pending = {index for index, d in states.items() if d["state"] != "Finished"}
+        if pending and time.monotonic() > deadline:
+            raise TimeoutError(f"Milvus did not build the indexes {sorted(pending)} of {name} in {timeout_s:.0f} s")
+        if pending:
+            time.sleep(0.01)
 
 
 def insert(client, name: str, spans: Sequence, documents: Mapping[str, Document], vectors: np.ndarray,

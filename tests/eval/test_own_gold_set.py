@@ -2,10 +2,7 @@
 worse, and the gate turns red naming the broken questions, in its output and in the JUnit file."""
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -61,20 +58,18 @@ def test_baseline_then_worse_retrieval_fails_the_gate_naming_the_questions(newsr
     assert baseline["settings"]["questions"] == 10 and baseline["settings"]["documents"] == 3
     assert not any(name.startswith("cite.") for name in baseline["metrics"]), "no quote cases, no cite metrics"
 
-    build(_settings(newsroom, chunk_size=WORSE_CHUNK_SIZE))
+    worse = _settings(newsroom, chunk_size=WORSE_CHUNK_SIZE)
+    build(worse)
     junit = newsroom / "eval.xml"
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "RUNRI_SEEDS_DIR": str(newsroom / "articles"),
-           "RUNRI_DATA_DIR": str(newsroom / "data"), "RUNRI_CHUNK_SIZE": str(WORSE_CHUNK_SIZE)}
-    red = subprocess.run([sys.executable, "-m", "service.cli", "eval", "--questions", str(gold),
-                          "--junit", str(junit)], env=env, capture_output=True, text=True, timeout=300)
-    assert red.returncode == 1, red.stdout + red.stderr
+    assert main(["--questions", str(gold), "--junit", str(junit)], settings=worse) == 1
+    red = capsys.readouterr()
 
     report = json.loads((newsroom / "gold" / "reports" / "latest.json").read_text())
     lost = {case for cases in report["gate"]["hit_to_miss"].values() for case in cases}
     assert lost and report["gate"]["failures"]
-    assert "GATE FAILED" in red.stdout
+    assert "GATE FAILED" in red.out
     for case in lost:
-        assert f"\n  {case}: {report['cases'][case]}\n" in red.stdout
+        assert f"\n  {case}: {report['cases'][case]}\n" in red.out
     root = ET.parse(junit).getroot()
     failed = {(c.get("classname"), c.get("name")) for c in root.iter("testcase") if c.find("failure") is not None}
     assert {name for suite, name in failed if suite != "metrics"} == lost

@@ -59,8 +59,8 @@ EXCLUDED = [
     unsupported_method,
     negative_data_rejection,
 ]
-# Per operation: up to 50 generated requests with the token, 15 without, 20 invalid; Hypothesis adds
-# the schema's explicit and boundary ("coverage") cases on top. ~1,500 requests in all, ~15 s on 2 cores
+# Per operation: up to 25 generated requests with the token, 8 without, 10 invalid; Hypothesis adds
+# the schema's explicit and boundary ("coverage") cases on top. ~800 requests in all, ~8 s on 2 cores
 # once the session index is built.
 COMMON = {"deadline": None, "suppress_health_check": list(HealthCheck), "print_blob": True}
 
@@ -73,19 +73,19 @@ def _serve_the_writable_app(writable_app):
 
 
 @schema.parametrize()
-@settings(max_examples=50, **COMMON)
+@settings(max_examples=25, **COMMON)
 def test_every_operation_with_the_token(case):
     case.call_and_validate(headers=AUTH, excluded_checks=EXCLUDED)
 
 
 @schema.parametrize()
-@settings(max_examples=15, **COMMON)
+@settings(max_examples=8, **COMMON)
 def test_every_operation_without_a_token(case):
     case.call_and_validate(excluded_checks=EXCLUDED)
 
 
 @negative_schema.parametrize()
-@settings(max_examples=20, **COMMON)
+@settings(max_examples=10, **COMMON)
 def test_schema_invalid_requests_are_rejected(case):
     case.call_and_validate(headers=AUTH, checks=[negative_data_rejection])
 

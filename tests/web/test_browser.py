@@ -20,8 +20,16 @@ DOC_000 = "000_7df7bf7b1c44685e"
 DOC_002 = "002_d4ea2832484711c0"
 
 
+# WebDriverWait looks again every 0.5 s by default, which was most of a browser test's time.
+POLL_S = 0.05
+
+
+def until(driver, timeout: float, condition):
+    return WebDriverWait(driver, timeout, poll_frequency=POLL_S).until(condition)
+
+
 def wait_for(driver, selector: str, timeout: float = 30):
-    return WebDriverWait(driver, timeout).until(ec.visibility_of_element_located((By.CSS_SELECTOR, selector)))
+    return until(driver, timeout, ec.visibility_of_element_located((By.CSS_SELECTOR, selector)))
 
 
 def text_of(driver, selector: str) -> str:
@@ -75,7 +83,7 @@ def test_ask_shows_the_answer_highlighted_with_its_source(page, live_server):
 def test_ask_shows_a_clear_abstention(page, live_server):
     page.get(live_server + "/")
     # The page counts the articles from /documents (the corpus may not be the five seeds).
-    WebDriverWait(page, 10).until(lambda d: "over five articles on" in text_of(d, ".tagline"))
+    until(page, 10, lambda d: "over five articles on" in text_of(d, ".tagline"))
     wait_for(page, "#question").send_keys(OFF_TOPIC, Keys.ENTER)
     abstain = wait_for(page, "#abstain")
     assert "don’t answer" in abstain.text
@@ -158,7 +166,7 @@ def check_quote(driver, base: str, quote: str):
 
 
 def toast(driver) -> str:
-    WebDriverWait(driver, 5).until(lambda d: "copied" in d.find_element(By.ID, "status").text)
+    until(driver, 5, lambda d: "copied" in d.find_element(By.ID, "status").text)
     return driver.find_element(By.ID, "status").text
 
 
@@ -254,14 +262,14 @@ def test_a_citation_opens_the_article_with_the_span_highlighted_in_view(page, li
     text = httpx.get(f"{live_server}/documents/{DOC_000}").json()["text"]
     cited = "".join(m.text for m in page.find_elements(By.CSS_SELECTOR, "mark.cited"))
     assert cited == text[start:end]
-    WebDriverWait(page, 5).until(lambda d: in_viewport(d, mark))
+    until(page, 5, lambda d: in_viewport(d, mark))
     assert page.execute_script("return window.scrollY") > 0, "the span should be scrolled to"
     assert page.switch_to.active_element == mark
     for part in ("Asia Media Centre", "Philip Turner", "“Chinese Run To Japan”", "2 July 2025", text[start:end],
                  page.current_url):
-        WebDriverWait(page, 5).until(lambda d: part in d.find_element(By.ID, "citation-text").text)
+        until(page, 5, lambda d: part in d.find_element(By.ID, "citation-text").text)
     page.find_element(By.ID, "copy-citation").click()
-    WebDriverWait(page, 5).until(lambda d: "Citation copied" in d.find_element(By.ID, "status").text)
+    until(page, 5, lambda d: "Citation copied" in d.find_element(By.ID, "status").text)
 
 
 def test_a_shared_link_deep_in_a_long_article(page, live_server):
@@ -274,7 +282,7 @@ def test_a_shared_link_deep_in_a_long_article(page, live_server):
         page.get(f"{live_server}/read/{DOC_002}#{start}-{end}")
         mark = wait_for(page, "mark#cited")
         assert mark.text == text[start:end]
-        WebDriverWait(page, 5).until(lambda d: in_viewport(d, mark) and not covered(d, mark))
+        until(page, 5, lambda d: in_viewport(d, mark) and not covered(d, mark))
         assert page.execute_script("return window.scrollY") > 1000
         assert "Financial Times" in page.find_element(By.ID, "citation-text").get_attribute("textContent")
         assert fits_width(page)
