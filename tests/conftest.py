@@ -28,11 +28,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from filelock import FileLock
 from hypothesis import settings as hypothesis_settings
 
 from service.api.app import create_app
 from service.engine import Engine
-from service.index_lifecycle import build, embedder_for
+from service.index_lifecycle import build, embedder_for, index_status
 from service.settings import REPO_ROOT, Settings
 from tests.hashing_embedder import MODEL_DIR, HashingEmbedder
 from tests.support import settings_over_copy
@@ -51,10 +52,16 @@ hypothesis_settings.load_profile("runri")
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    """The seed corpus, its index kept in .cache/test-index between runs: `build` reuses it while its
-    fingerprint (articles, model, chunking) matches and rebuilds it otherwise, which saves a 15-30 s
-    build per run. Nothing writes to it: tests that write or break an index work on a `copy_index`."""
-    return Settings(data_dir=TEST_INDEX, seeds_dir=SEEDS)
+    """The seed corpus, its index kept in .cache/test-index between runs: it is rebuilt only when its
+    fingerprint (articles, model, chunking) no longer matches, which saves a 15-30 s build per run.
+    The suite runs in several processes (pytest-xdist): one builds while the others wait on the lock.
+    Nothing writes to it: tests that write or break an index work on a `copy_index`."""
+    settings = Settings(data_dir=TEST_INDEX, seeds_dir=SEEDS)
+    TEST_INDEX.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(TEST_INDEX.parent / "test-index.lock"):
+        if not index_status(settings).fresh:
+            build(settings, force=True)
+    return settings
 
 
 @pytest.fixture(scope="session")
