@@ -33,7 +33,7 @@ def supports(model) -> bool:
 
 class OnnxTransformer:
     """Two sessions over one exported file: queries run on `threads` (1: a short query is too small
-    to split), build batches on `batch_threads` (RUNRI_BUILD_THREADS; 1 measured best on a shared 2-core machine)."""
+    to split), build batches on `batch_threads` (RUNRI_BUILD_THREADS: every core for `runri index build`, one in a served process)."""
 
     def __init__(self, model, cache_dir: Path, threads: int = 1, batch_threads: int | None = None) -> None:
         self._model = model  # kept for its tokenizer (`preprocess`), so tokens match torch exactly

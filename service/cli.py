@@ -143,6 +143,8 @@ def _index_build(args: argparse.Namespace, settings: Settings) -> int:
     from service.index_lifecycle import build
 
     started = time.perf_counter()
+    if settings.build_threads is None:  # a build from the command line has the machine to itself
+        settings = settings.model_copy(update={"build_threads": len(os.sched_getaffinity(0))})
     index, built = build(settings, force=args.force, progress=True)
     counts = index.manifest.counts
     verb = "built" if built else "index is fresh, nothing to do:"

@@ -55,14 +55,14 @@ def embedder_for(settings: Settings) -> Embedder:
 
     faiss.omp_set_num_threads(settings.faiss_threads)  # one thread beats two for single queries
     return load_embedder(settings.resolved_model_path(), settings.embed_batch_size, settings.torch_threads,
-                         settings.model_precision, settings.onnx_dir, settings.build_threads)
+                         settings.model_precision, settings.onnx_dir, settings.build_threads or 1)
 
 
-def multilingual_embedder_for(settings: Settings) -> Embedder | None:
+def multilingual_embedder_for(settings: Settings, threads: int | None = None) -> Embedder | None:
     """The cross-lingual leg's encoder (multilingual USE), or None when the leg is off."""
     if settings.multilingual_leg == "off":
         return None
-    return load_multilingual_embedder(settings.multilingual_threads)
+    return load_multilingual_embedder(threads or settings.multilingual_threads)
 
 
 def milvus_config(settings: Settings):
@@ -125,8 +125,9 @@ def build(settings: Settings, force: bool = False, progress: bool = False,
     if progress:  # the CLI's build: say what the silent seconds before the first bar are for
         print(f"building the index of {len(corpus.documents)} documents in {settings.data_dir}; loading the model...",
               file=sys.stderr, flush=True)
+    build_threads = max(settings.multilingual_threads, settings.build_threads or 1)
     index = build_index(corpus.documents, embedder, settings.resolved_model_path(), params, progress,
-                        corpus.added_ids, multilingual_embedder_for(settings))
+                        corpus.added_ids, multilingual_embedder_for(settings, build_threads))
     save_index(index, settings.data_dir)
     if isinstance(embedder, CachedEmbedder):
         embedder.save()

@@ -62,9 +62,11 @@ class Settings(BaseSettings):
         default="float32", description="int8: the model's Linear layers dynamically quantized (~2.5x faster on "
                                        "this CPU; the index is rebuilt with it; see README, Benchmarks).")
     torch_threads: int = Field(default=1, ge=1, le=256, description="Intra-op threads for the model (see index/embed.py).")
-    build_threads: int = Field(default=1, ge=1, le=256,
-                               description="ONNX Runtime threads for build batches. 1 measured best on the shared "
-                                           "2-core machine; raise it on a dedicated one.")
+    build_threads: int | None = Field(
+        default=None, ge=1, le=256,
+        description="Threads that embed a build's batches (ONNX Runtime and the multilingual encoder). Unset: "
+                    "every core in `runri index build` (8 SQuAD articles on a quiet 2-core machine: 38 s against "
+                    "55 s on one), one in a served process, whose live writes must not take the cores from readers.")
     faiss_threads: int = Field(default=1, ge=1, le=256, description="OpenMP threads for FAISS searches.")
     embed_lanes: int = Field(default=1, ge=1, le=64, description="Query forward passes run at once; queries arriving "
                                                           "meanwhile are batched (2 measured worse p99 here).")
