@@ -33,7 +33,8 @@ def supports(model) -> bool:
 
 class OnnxTransformer:
     """Two sessions over one exported file: queries run on `threads` (1: a short query is too small
-    to split), build batches on `batch_threads` (RUNRI_BUILD_THREADS: every core for `runri index build`, one in a served process)."""
+    to split), build batches on `batch_threads` (RUNRI_BUILD_THREADS: every core for `runri index
+    build`, one in a served process)."""
 
     def __init__(self, model, cache_dir: Path, threads: int = 1, batch_threads: int | None = None) -> None:
         self._model = model  # kept for its tokenizer (`preprocess`), so tokens match torch exactly
