@@ -202,6 +202,9 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     a = result.answer
     print(f"Answer ({result.confidence_level.value} confidence, {result.confidence:.2f}): {a.text}")
+    if a.span is not None:  # the exact phrase, marked inside the sentence
+        phrase = a.text[a.span.start - a.start:a.span.end - a.start]
+        print(f"  {phrase} [{a.doc_id} {a.span.start}:{a.span.end}]")
     print(f"Source: {_source(a)} [{a.doc_id} {a.start}:{a.end}]")
     print(f"Link: {a.link}")
     passage = next((p for p in result.passages if p.doc_id == a.doc_id and p.start <= a.start < p.end), None)

@@ -13,6 +13,7 @@ from index.sentences import Sentence
 from index.store import CorpusIndex
 from service.answer import AnswerPolicy
 from service.answer_model import load_answer_model
+from service.answer_span import answer_span
 from service.cite import QuoteFinder
 from service.quotes import CheckedSpan, CiteRules, Found
 from service.corroborate import CorroborationRule, corroborating_sentences
@@ -23,8 +24,7 @@ from service.links import on_base, quote_check_path
 from service.metrics import timed
 from service.normalize import keep_documents
 from service.models import (MAX_QUOTE_CHARS, Answer, AskResult, CiteResult, Corroboration, Excerpt, Filters, Omission,
-                            Passage,
-                            QuoteCheck, QuoteMatch, RetrievalMode, SearchResult, Span, Verdict)
+                            Passage, QuoteCheck, QuoteMatch, RetrievalMode, SearchResult, Span, TextSpan, Verdict)
 from service.names import Correction, NameVocabulary, english_words
 from service.romanize import romanized_terms, romanizers
 from service.word_bridge import WordBridge, segments
@@ -121,7 +121,8 @@ class Engine:
         with timed("corroborate"):
             corroborating = corroborating_sentences(self.index, self.vocabulary, best, self.corroboration)
         _highlight(decision.passages, [best] + [s for s, _ in corroborating])
-        result = AskResult(question=question, **heard, answer=self._answer(best), confidence=decision.confidence,
+        answer = self._answer(best, question=None if crosslingual else correction.text)
+        result = AskResult(question=question, **heard, answer=answer, confidence=decision.confidence,
                            confidence_level=decision.level, abstained_reason=None, passages=decision.passages,
                            also_reported_in=[self._corroboration(s, sim) for s, sim in corroborating],
                            took_ms=_ms_since(started))
@@ -172,8 +173,15 @@ class Engine:
                              diff=list(found.diff), material_changes=list(found.material),
                              omissions=[Omission(start=s, end=e, text=doc.text[s:e]) for s, e in found.omissions])
 
-    def _answer(self, s: Sentence | None) -> Answer | None:
-        return None if s is None else Answer.of(self.index.documents[s.doc_id], s.start, s.end)
+    def _answer(self, s: Sentence | None, question: str | None = None) -> Answer | None:
+        """The sentence as a citation, with the answer phrase inside it when the question is given and a
+        rule finds one (English questions only: the rules read English)."""
+        if s is None:
+            return None
+        doc = self.index.documents[s.doc_id]
+        phrase = answer_span(question, doc.text[s.start:s.end]) if question else None
+        span = None if phrase is None else TextSpan(start=s.start + phrase.start, end=s.start + phrase.end)
+        return Answer.of(doc, s.start, s.end, span=span)
 
     def _corroboration(self, s: Sentence, similarity: float) -> Corroboration:
         return Corroboration.of(self.index.documents[s.doc_id], s.start, s.end, similarity=round(similarity, 4))

@@ -46,13 +46,22 @@ class Words:
 
     @classmethod
     def _of(cls, source: str, norm: Normalized) -> Words:
-        spans, keys = [], []
+        spans, keys, source_ends = [], [], []
         for match in _WORD.finditer(norm.text):
             found = _key(match.group())
-            if found is not None:
-                start, end = found
-                spans.append((match.start() + start, match.start() + end))
-                keys.append(match.group()[start:end])
+            if found is None:
+                continue
+            start, end = match.start() + found[0], match.start() + found[1]
+            source_start, source_end = norm.original_span(start, end)
+            if source_ends and source_start < source_ends[-1]:
+                # One source character folded into two words ("ヿ" -> "コト", one word per kana): a word
+                # is never less than a character of the original, so they are one word.
+                start = spans.pop()[0]
+                keys.pop()
+                source_ends.pop()
+            spans.append((start, end))
+            keys.append(norm.text[start:end])
+            source_ends.append(source_end)
         return cls(source, norm, tuple(spans), tuple(keys))
 
     def __len__(self) -> int:

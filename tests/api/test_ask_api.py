@@ -45,6 +45,22 @@ def test_paraphrased_questions_get_the_fact_with_exact_offsets(client, question,
     assert {"start": answer["start"], "end": answer["end"]} in answer_passage["highlights"]
 
 
+@pytest.mark.parametrize("question,phrase", [
+    ("How many Chinese nationals lived in Japan at the end of 2024?", "approximately 870,000"),
+    ("Approximately how many Chinese nationals resided in Japan back in 1995?", "about 200,000"),
+    ("How many people does Japan lose every day through aging?", None),  # 2,500 and 1,200: no guess
+    ("Who founded Compass Capital?", None),  # only figures and dates get a span
+])
+def test_the_answer_phrase_is_marked_inside_the_sentence_at_exact_offsets(client, question, phrase):
+    answer = _ask(client, question)["answer"]
+    if phrase is None:
+        assert answer["span"] is None
+        return
+    span = answer["span"]
+    assert answer["start"] <= span["start"] < span["end"] <= answer["end"]
+    assert _text(client, answer["doc_id"])[span["start"]:span["end"]] == phrase
+
+
 def test_rare_name_is_answered_through_the_lexical_leg(client):
     question = "Who is Jasper Koll?"
     lexical = _ask(client, question, mode="lexical")

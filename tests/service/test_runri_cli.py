@@ -12,6 +12,7 @@ import pytest
 
 from service.cli import main as runri
 from service.models import AskResult, CiteResult, SearchResult
+from tests.conftest import THREE_ARTICLES
 
 
 @pytest.fixture
@@ -54,6 +55,15 @@ def test_ask_prints_the_answer_its_source_the_marked_excerpt_and_corroboration(s
     assert out[3].startswith("Excerpt: >>At the end of 2024, some 870,000") and "2015.<< Economist" in out[3]
     assert out[4] == ("Also reported in: News On Japan [tokyo-schools 0:98]: As of the end of 2024, approximately "
                       "870,000 Chinese nationals were living in Japan—a record high.")
+
+
+def test_ask_prints_the_answer_phrase_under_the_sentence(small_cli, capsys):
+    assert runri(["ask", "What share of the pupils at Argus Prep School are Chinese?"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].endswith("): About 30% of the pupils at Argus Prep School in Tokyo are Chinese.")
+    text = (THREE_ARTICLES / "tokyo-schools.txt").read_text(encoding="utf-8")
+    start = text.index("About 30%")
+    assert out[1] == f"  About 30% [tokyo-schools {start}:{start + 9}]"
 
 
 def test_ask_says_plainly_when_the_articles_do_not_answer(small_cli, capsys):

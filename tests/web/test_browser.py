@@ -80,6 +80,13 @@ def test_ask_shows_the_answer_highlighted_with_its_source(page, live_server):
     screenshot(page, "ask-phone")
 
 
+def test_the_answer_phrase_is_bold_inside_the_marked_sentence(page, live_server):
+    ask(page, live_server, "How many Chinese nationals lived in Japan at the end of 2024?")
+    mark = wait_for(page, "#answer mark")
+    assert mark.find_element(By.CSS_SELECTOR, "strong.answer-span").text == "approximately 870,000"
+    assert "870,000 Chinese nationals were living in Japan" in mark.text  # the sentence stays marked whole
+
+
 def test_ask_shows_a_clear_abstention(page, live_server):
     page.get(live_server + "/")
     # The page counts the articles from /documents (the corpus may not be the five seeds).

@@ -199,6 +199,14 @@ function trimContext(text, max, side) {
   return text.slice(0, max).replace(/\s\S*$/, "") + "…";
 }
 
+/** The answer sentence, marked; the exact answer phrase inside it (answer.span), when there is one, in bold. */
+function answerMark(answer) {
+  if (!answer.span) return el("mark", {}, answer.text);
+  const chars = codePoints(answer.text);
+  const [a, b] = [answer.span.start - answer.start, answer.span.end - answer.start];
+  return el("mark", {}, slice(chars, 0, a), el("strong", {class: "answer-span"}, slice(chars, a, b)), slice(chars, b));
+}
+
 function answerCard(result) {
   const answer = result.answer;
   const passage = result.passages.find((p) =>
@@ -207,10 +215,10 @@ function answerCard(result) {
   if (passage) {
     const chars = codePoints(passage.text);
     quote.append(trimContext(slice(chars, 0, answer.start - passage.start), 160, "before"),
-      el("mark", {}, answer.text),
+      answerMark(answer),
       trimContext(slice(chars, answer.end - passage.start), 160, "after"));
   } else {
-    quote.append(el("mark", {}, answer.text));
+    quote.append(answerMark(answer));
   }
   const bar = el("span", {class: "bar", "aria-hidden": "true"}, el("span"));
   bar.firstChild.style.width = percent(result.confidence);
