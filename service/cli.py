@@ -269,7 +269,8 @@ def _cite(args: argparse.Namespace, settings: Settings) -> int:
         for m in check.matches:
             print(f"  {m.verdict.value} ({m.score:.2f}) in {_source(m)} [{m.doc_id} {m.start}:{m.end}]")
             for change in m.material_changes:
-                what = "the figure differs" if change.kind == "figure" else "a negation was added or dropped"
+                what = {"figure": "the figure differs", "name": "a name differs"}.get(
+                    change.kind, "a negation was added or dropped")
                 print(f"  !! {what} from the source: '{change.original}' -> '{change.pasted}'")
             print(f"  original: {m.text}")
             for omission in m.omissions:

@@ -1,5 +1,5 @@
 """The verdict on aligned pieces: exact (with the omitted spans when ellipses mark them), near
-(reworded), altered (a figure or a negation differs: service/material.py), or none at all.
+(reworded), altered (a figure, a negation or a name differs: service/material.py), or none at all.
 
 Stretches between ellipses are compared word by word with the pasted pieces (service/worddiff.py);
 the stretches the ellipses stand for become omissions. A fabricated claim that merely shares a topic
@@ -12,7 +12,7 @@ from rapidfuzz import fuzz
 
 from index.store import CorpusIndex
 from service.align import MIN_SHARED_WORDS, Hit, Quote, has_word, word_range
-from service.material import material_changes, only_dropped, wording_similarity
+from service.material import material_changes, name_changes, only_dropped, wording_similarity
 from service.models import DiffOp, MaterialChange, Verdict
 from service.pieces import Pieces
 from service.quotes import CiteRules, Found
@@ -92,7 +92,9 @@ class Judge:
                                                                  steps, bool(changes))
             if group_wording is None:
                 return None
-            material += changes
+            # A name swapped for another changes the claim (altered) but is judged, for closeness, like
+            # any reworded word: the quote must still be near the article's wording.
+            material += changes + name_changes(steps, texts)
             exact = exact and group_exact
             wording = min(wording, group_wording)
             weighted += similarity * (p_end - p_start)

@@ -1,4 +1,5 @@
-"""Material changes: a quote that changes a figure or adds or drops a negation says something else.
+"""Material changes: a quote that changes a figure, adds or drops a negation, or puts one name in place of
+another ("Vietnamese" for "Chinese") says something else.
 
 Such a quote is a misquote of its source, not a fabrication, when the rest of its wording aligns with
 it: the wording similarity below compares both sides word by word with every figure masked and every
@@ -8,6 +9,7 @@ scores 1.0, while a made-up claim that shares a topic, and a figure in the same 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Sequence
 
@@ -17,6 +19,12 @@ from rapidfuzz.distance import LCSseq
 from service.models import MaterialChange
 
 _NEGATIONS = frozenset({"not", "never", "no", "none", "nobody", "nothing", "neither", "nor", "cannot"})
+_CAPITALISED = re.compile(r"\b[A-Z][\w’'-]*")
+# Capitalised because they open a sentence, not because they name anyone.
+_NOT_NAMES = frozenset({"the", "a", "an", "and", "but", "or", "so", "as", "in", "on", "at", "of", "for", "to", "by",
+                        "with", "from", "it", "its", "this", "that", "these", "those", "he", "she", "they", "we",
+                        "i", "his", "her", "their", "our", "there", "here", "if", "when", "while", "after", "before"})
+SAME_NAME_SIMILARITY = 80  # a misspelling ("Masutumo" for "Masutomo") is the same name; "Takeshi" is not "Takehiro"
 
 
 def is_figure(key: str) -> bool:
@@ -47,6 +55,30 @@ def material_changes(steps: Sequence[tuple[str, int, int, int, int]], original_k
         if sum(map(is_negation, before)) != sum(map(is_negation, after)):
             changes.append(MaterialChange(kind="negation", original=original, pasted=pasted))
     return changes
+
+
+def name_changes(steps: Sequence[tuple[str, int, int, int, int]], texts: Sequence[tuple[str, str]]
+                 ) -> list[MaterialChange]:
+    """Names replaced by other names: a step where the article's wording and the quote's each have a
+    name the other side lacks, misspellings aside. Dropping "Economist Jasper" before "Koll" is not
+    one (the quote's name is the article's); swapping who outnumbers whom is."""
+    changes = []
+    for (tag, *_), (original, pasted) in zip(steps, texts):
+        if tag != "replace":
+            continue
+        before, after = _names(original), _names(pasted)
+        if _lacking(before, after) and _lacking(after, before):
+            changes.append(MaterialChange(kind="name", original=original, pasted=pasted))
+    return changes
+
+
+def _names(text: str) -> list[str]:
+    return [w.lower() for w in _CAPITALISED.findall(text) if w.lower() not in _NOT_NAMES]
+
+
+def _lacking(names: list[str], others: list[str]) -> bool:
+    """Some name in `names` has no counterpart, not even a misspelt one, in `others`."""
+    return any(all(fuzz.ratio(name, other) < SAME_NAME_SIMILARITY for other in others) for name in names)
 
 
 def wording_similarity(original_keys: Sequence[str], pasted_keys: Sequence[str]) -> float:

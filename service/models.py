@@ -243,9 +243,10 @@ class DiffOp(BaseModel):
 
 
 class MaterialChange(BaseModel):
-    """A change that makes the quote say something else: a different figure, an added or dropped negation."""
+    """A change that makes the quote say something else: a different figure, an added or dropped negation,
+    or another name in place of the article's."""
 
-    kind: Literal["figure", "negation"]
+    kind: Literal["figure", "negation", "name"]
     original: str = Field(description="The article's wording at the change (empty when the quote added it).")
     pasted: str = Field(description="The quote's wording at the change (empty when the quote dropped it).")
 

@@ -148,6 +148,16 @@ def test_a_changed_figure_or_negation_is_altered_with_the_change_named(client, q
     match = body["whole"]["matches"][0]
     assert body["verdict"] == "altered" == match["verdict"]
     assert [(c["kind"], c["original"], c["pasted"]) for c in match["material_changes"]] == [(kind, original, pasted)]
+def test_swapping_who_outnumbers_whom_is_altered_with_both_names_named(client):
+    body = _cite(client, "Vietnamese residents now represent the largest group of foreign nationals in Japan, "
+                         "outnumbering Chinese.")
+    match = body["whole"]["matches"][0]
+    assert body["verdict"] == "altered" == match["verdict"]
+    assert match["text"].startswith("Chinese residents now represent the largest group")
+    assert [(c["kind"], c["original"], c["pasted"]) for c in match["material_changes"]] == [
+        ("name", "Chinese", "Vietnamese"), ("name", "Vietnamese", "Chinese")]
+
+
 def test_a_paraphrase_names_its_source_sentence(client):
     body = _cite(client, "The ESDP, due to begin by 2027, is a three-year scheme meant to keep foreign workers "
                          "in Japan's workforce for the long haul instead of sending them home.")

@@ -89,6 +89,26 @@ def test_a_changed_figure_is_altered_and_named(small_engine):
     assert [(c.kind, c.original, c.pasted) for c in match.material_changes] == [("figure", "2,500", "3,500")]
 
 
+@pytest.mark.parametrize("quote,changes", [
+    ("Economist Jasper Koll estimates that Korea loses 2,500 people every day through aging.",
+     [("name", "Japan", "Korea")]),
+    ("About 30% of the pupils at Argus Prep School in Osaka are Chinese.", [("name", "Tokyo", "Osaka")]),
+])
+def test_another_name_in_place_of_the_articles_is_altered_and_named(small_engine, quote, changes):
+    result = _cite(small_engine, quote)
+    assert result.verdict is ALTERED
+    assert [(c.kind, c.original, c.pasted) for c in result.whole.matches[0].material_changes] == changes
+
+
+@pytest.mark.parametrize("quote", [
+    "Economist Jasper Kol estimates that Japan loses 2,500 people every day through aging.",  # misspelt: same name
+    "Economist Koll estimates that Japan loses 2,500 people every day through aging.",  # a name dropped
+])
+def test_a_misspelt_or_shortened_name_is_not_another_name(small_engine, quote):
+    result = _cite(small_engine, quote)
+    assert result.verdict is NEAR and result.whole.matches[0].material_changes == []
+
+
 def test_a_paraphrase_names_its_source_sentence(small_engine):
     quote = ("Workers may change employers after one year under the Employment for Skill Development Program, "
              "scheduled to launch by 2027.")

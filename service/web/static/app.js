@@ -301,6 +301,7 @@ const explain = (text) => (typeof text === "function" ? text() : text || "");
 const MATERIAL = {
   figure: "The figure differs from the source",
   negation: "A negation was added or dropped",
+  name: "A name differs from the source",
 };
 
 const badge = (verdict) => el("span", {class: `badge ${verdict}`}, (VERDICTS[verdict] || [verdict])[0]);
@@ -374,8 +375,8 @@ function verdictText(result) {
   }
   if (result.verdict === "altered" && best) {
     const kinds = new Set(best.material_changes.map((c) => c.kind));
-    return kinds.has("figure") ? "The figure differs from the source: the rest of the wording matches the article."
-      : "A negation differs from the source: the rest of the wording matches the article.";
+    const what = kinds.has("figure") ? "The figure" : kinds.has("negation") ? "A negation" : "A name";
+    return `${what} differs from the source: the rest of the wording matches the article.`;
   }
   return explain((VERDICTS[result.verdict] || [])[1]);
 }
