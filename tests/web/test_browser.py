@@ -189,6 +189,16 @@ def test_a_changed_figure_is_shown_as_a_material_change(page, live_server):
     screenshot(page, "quote-altered-figure")
 
 
+def test_another_name_is_shown_as_a_material_change(page, live_server):
+    card = check_quote(page, live_server, "Vietnamese residents now represent the largest group of foreign "
+                                          "nationals in Japan, outnumbering Chinese.")
+    assert card.find_element(By.CSS_SELECTOR, ".badge").text == "Altered"
+    changes = text_of(page, "#verdict .material")
+    assert changes.count("A name differs from the source") == 2 and "Vietnamese" in changes
+    assert text_of(page, "#verdict .explanation").startswith("A name differs from the source")
+    screenshot(page, "quote-altered-name")
+
+
 def test_an_ellipsis_quote_is_exact_with_its_omissions_listed(page, live_server):
     card = check_quote(page, live_server, "Under the program, hundreds of thousands of young workers from Asia "
                                           "took jobs in Japanese farms ... and long-term care facilities.")

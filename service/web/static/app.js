@@ -331,7 +331,7 @@ function renderDiff(ops) {
   return line;
 }
 
-/** A changed figure or negation, said first and plainly: it changes the claim. */
+/** A changed figure, negation or name, said first and plainly: it changes the claim. */
 function materialList(match) {
   if (!match.material_changes || !match.material_changes.length) return null;
   return el("ul", {class: "material"}, match.material_changes.map((change) => el("li", {},
