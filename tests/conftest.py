@@ -18,6 +18,9 @@ import os
 # same code, uncompiled, scores in a second (tests/eval/test_metrics_vs_ranx.py). Set before anything
 # imports numba (bm25s does), so every function is plain Python alike.
 os.environ.setdefault("NUMBA_DISABLE_JIT", "1")
+# The suite runs in as many processes as there are cores (pytest-xdist): a build from the command line
+# inside it gets one thread, not every core (`runri index build`'s default), or the processes fight.
+os.environ.setdefault("RUNRI_BUILD_THREADS", "1")
 
 import shutil  # noqa: E402 (after the environment above)
 import socket
