@@ -45,7 +45,7 @@ class QuoteFinder:
     """Built once per index: keeps every article normalized and split into words."""
 
     def __init__(self, index: CorpusIndex, retriever: Retriever, scorer: SentenceVocabulary,
-                 rules: CiteRules = CiteRules()) -> None:
+                 rules: CiteRules) -> None:
         self.index = index
         self.retriever = retriever
         self.rules = rules

@@ -269,8 +269,7 @@ def _cite(args: argparse.Namespace, settings: Settings) -> int:
         for m in check.matches:
             print(f"  {m.verdict.value} ({m.score:.2f}) in {_source(m)} [{m.doc_id} {m.start}:{m.end}]")
             for change in m.material_changes:
-                what = {"figure": "the figure differs", "name": "a name differs"}.get(
-                    change.kind, "a negation was added or dropped")
+                what = _MATERIAL[change.kind]
                 print(f"  !! {what} from the source: '{change.original}' -> '{change.pasted}'")
             print(f"  original: {m.text}")
             for omission in m.omissions:
@@ -284,6 +283,8 @@ def _cite(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+_MATERIAL = {"figure": "the figure differs", "negation": "a negation was added or dropped",
+             "name": "a name differs"}
 _VERDICTS = {"exact": "EXACT quote", "near": "REWORDED quote", "altered": "ALTERED quote: it changes what the source says",
              "paraphrase": "PARAPHRASE", "not_found": "NOT FOUND in the articles"}
 

@@ -24,7 +24,7 @@ from service.links import on_base, quote_check_path
 from service.metrics import timed
 from service.normalize import keep_documents
 from service.models import (MAX_QUOTE_CHARS, Answer, AskResult, CiteResult, Corroboration, Excerpt, Filters, Omission,
-                            Passage, QuoteCheck, QuoteMatch, RetrievalMode, SearchResult, Span, TextSpan, Verdict)
+                            Passage, QuoteCheck, QuoteMatch, RetrievalMode, SearchResult, Span, Verdict)
 from service.names import Correction, NameVocabulary, english_words
 from service.romanize import romanized_terms, romanizers
 from service.word_bridge import WordBridge, segments
@@ -58,14 +58,7 @@ class Engine:
         self.crosslingual = CrosslingualPolicy(self.answers)
         self.corroboration = CorroborationRule(settings.corroboration_min_similarity,
                                                settings.corroboration_min_shared)
-        self.quotes = QuoteFinder(index, self.retriever, self.vocabulary, CiteRules(
-            near_min_similarity=settings.cite_near_min_similarity,
-            altered_min_wording=settings.cite_altered_min_wording,
-            paraphrase_min_similarity=settings.cite_paraphrase_min_similarity,
-            paraphrase_min_shared=settings.cite_paraphrase_min_shared,
-            candidate_pool=settings.cite_candidate_pool, max_matches=settings.cite_max_matches,
-            piece_max_chars=settings.cite_piece_max_chars, omission_max_chars=settings.cite_omission_max_chars,
-            paraphrase_max_sentences=settings.cite_paraphrase_max_sentences, time_budget_s=settings.cite_time_budget_s))
+        self.quotes = QuoteFinder(index, self.retriever, self.vocabulary, CiteRules.of(settings))
 
     def next(self, index: CorpusIndex) -> Engine:
         """The engine over `index` (a write's result), keeping what does not depend on the index: the
@@ -180,7 +173,7 @@ class Engine:
             return None
         doc = self.index.documents[s.doc_id]
         phrase = answer_span(question, doc.text[s.start:s.end]) if question else None
-        span = None if phrase is None else TextSpan(start=s.start + phrase.start, end=s.start + phrase.end)
+        span = None if phrase is None else Span(start=s.start + phrase.start, end=s.start + phrase.end)
         return Answer.of(doc, s.start, s.end, span=span)
 
     def _corroboration(self, s: Sentence, similarity: float) -> Corroboration:

@@ -169,15 +169,10 @@ class SearchResult(BaseModel):
     took_ms: float
 
 
-class TextSpan(BaseModel):
-    start: int
-    end: int
-
-
 class Answer(Citation):
     """The extractive answer: one sentence of an article."""
 
-    span: TextSpan | None = Field(
+    span: Span | None = Field(
         default=None, description="The exact answer phrase inside the sentence, as offsets into the article "
                                   "(within start..end), where a rule finds it reliably: the one figure a 'how many' "
                                   "question or the one date a 'when' question asks for (right 94% of the time on "

@@ -7,23 +7,34 @@ from dataclasses import dataclass
 
 from index.sentences import Sentence
 from service.models import DiffOp, MaterialChange, Verdict
+from service.settings import Settings
 
 
 @dataclass(frozen=True)
 class CiteRules:
-    """Thresholds and bounds of citation lookup (RUNRI_CITE_*; calibrated by `make calibrate-cite`)."""
+    """Thresholds and bounds of citation lookup. Their values, and defaults, are the RUNRI_CITE_* settings
+    (calibrated by `make calibrate-cite`): see `of`."""
 
-    near_min_similarity: float = 0.8
-    altered_min_wording: float = 0.85
-    paraphrase_min_similarity: float = 0.7
-    paraphrase_min_shared: float = 0.2
-    candidate_pool: int = 10
-    max_matches: int = 10
-    piece_max_chars: int = 400
-    omission_max_chars: int = 1000
-    unmarked_gap_max_chars: int = 200
-    paraphrase_max_sentences: int = 64
-    time_budget_s: float = 2.0
+    near_min_similarity: float
+    altered_min_wording: float
+    paraphrase_min_similarity: float
+    paraphrase_min_shared: float
+    candidate_pool: int
+    max_matches: int
+    piece_max_chars: int
+    omission_max_chars: int
+    paraphrase_max_sentences: int
+    time_budget_s: float
+    unmarked_gap_max_chars: int = 200  # longest gap between pieces that no ellipsis marks; not a setting
+
+    @classmethod
+    def of(cls, settings: Settings) -> CiteRules:
+        return cls(**{name: getattr(settings, f"cite_{name}") for name in _SETTINGS})
+
+
+_SETTINGS = ("near_min_similarity", "altered_min_wording", "paraphrase_min_similarity", "paraphrase_min_shared",
+             "candidate_pool", "max_matches", "piece_max_chars", "omission_max_chars", "paraphrase_max_sentences",
+             "time_budget_s")
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,22 +46,19 @@ class Words:
 
     @classmethod
     def _of(cls, source: str, norm: Normalized) -> Words:
-        spans, keys, source_ends = [], [], []
+        spans, keys = [], []
         for match in _WORD.finditer(norm.text):
             found = _key(match.group())
             if found is None:
                 continue
             start, end = match.start() + found[0], match.start() + found[1]
-            source_start, source_end = norm.original_span(start, end)
-            if source_ends and source_start < source_ends[-1]:
+            if spans and spans[-1][1] == start and _one_source_character(norm, spans[-1], start):
                 # One source character folded into two words ("ヿ" -> "コト", one word per kana): a word
                 # is never less than a character of the original, so they are one word.
                 start = spans.pop()[0]
                 keys.pop()
-                source_ends.pop()
             spans.append((start, end))
             keys.append(norm.text[start:end])
-            source_ends.append(source_end)
         return cls(source, norm, tuple(spans), tuple(keys))
 
     def __len__(self) -> int:
@@ -82,6 +79,12 @@ class Words:
             return ""
         start, end = self.original_span(i, j)
         return self.source[start:end]
+
+
+def _one_source_character(norm: Normalized, previous: tuple[int, int], start: int) -> bool:
+    """Whether the word starting at `start`, right after `previous`, begins inside the source
+    character `previous` ends in (only words with nothing between them can share one)."""
+    return norm.original_span(start, start + 1)[0] < norm.original_span(*previous)[1]
 
 
 def _key(token: str) -> tuple[int, int] | None:
