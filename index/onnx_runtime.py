@@ -15,11 +15,16 @@ import os
 import threading
 import uuid
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+# Traced with the plain matmul-softmax attention: ONNX Runtime runs that graph ~17 % faster on build
+# batches than the traced SDPA one (3.3 s against 4.0 s for 256 chunks, 2 threads; a question 3.4 against
+# 3.7 ms), for hidden states within 3e-5 of it. The served torch model keeps its own attention.
+EXPORT_ATTENTION = "eager"
 
 
 def supports(model) -> bool:
@@ -80,7 +85,8 @@ def _exported(model, cache_dir: Path) -> Path:
     import torch
 
     transformer = model[0].auto_model
-    key = hashlib.sha256((transformer.config.to_json_string() + torch.__version__).encode()).hexdigest()[:16]
+    key = hashlib.sha256((transformer.config.to_json_string() + torch.__version__ + EXPORT_ATTENTION)
+                         .encode()).hexdigest()[:16]
     path = cache_dir / f"transformer-{key}.onnx"
     if path.exists():
         return path
@@ -89,13 +95,24 @@ def _exported(model, cache_dir: Path) -> Path:
     tmp = cache_dir / f".{path.name}.{uuid.uuid4().hex[:8]}.tmp"
     wrapper = _LastHiddenState(transformer).eval()
     names = [n for n in INPUTS if n in sample]
-    with torch.inference_mode(), warnings.catch_warnings():
+    with torch.inference_mode(), warnings.catch_warnings(), _attention(transformer, EXPORT_ATTENTION):
         warnings.simplefilter("ignore")  # tracer warnings about shapes: the axes are declared dynamic
         torch.onnx.export(wrapper, tuple(sample[n] for n in names), str(tmp), input_names=names,
                           output_names=["hidden"], opset_version=17, dynamo=False,
                           dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "hidden"]})
     os.replace(tmp, path)
     return path
+
+
+@contextmanager
+def _attention(transformer, implementation: str):
+    """The model traced with `implementation`, then given back its own, so torch queries are unchanged."""
+    before = transformer.config._attn_implementation
+    transformer.set_attn_implementation(implementation)
+    try:
+        yield
+    finally:
+        transformer.set_attn_implementation(before)
 
 
 class _LastHiddenState:

@@ -27,3 +27,15 @@ def test_build_batches_run_on_onnx_and_match_encode(engine):
     got = model.embed(texts)
     assert len(texts) > model.batch_size and got.shape == (len(texts), model.dimension)
     assert np.allclose(got, expected, atol=1e-5)
+
+
+def test_the_export_traces_plain_attention_and_gives_torch_its_own_back(engine):
+    """The ONNX file is traced with eager attention (faster under ONNX Runtime); the torch model that
+    answers when ONNX is off keeps the attention it was loaded with."""
+    from index.onnx_runtime import EXPORT_ATTENTION, _attention
+
+    transformer = engine.embedder._model[0].auto_model
+    before = transformer.config._attn_implementation
+    with _attention(transformer, EXPORT_ATTENTION):
+        assert transformer.config._attn_implementation == "eager"
+    assert transformer.config._attn_implementation == before
