@@ -159,16 +159,22 @@ def _scan(text: str) -> _Scan:
 
 
 def _variant_groups(terms: Counter[str], neighbours: dict[str, set[str]]) -> dict[str, tuple[str, ...]]:
-    """casefolded term -> the other spellings of the same name (close in spelling, same neighbour)."""
+    """casefolded term -> the other spellings of the same name (close in spelling, same neighbour).
+
+    Only names that share a neighbour can be variants, so pairs are drawn from each neighbour's list
+    of names, not from every pair of names: the same pairs, without the square of the vocabulary
+    (which took 12 s at 12,600 chunks and would take hours at a million)."""
+    by_neighbour: dict[str, list[str]] = defaultdict(list)
+    for name in sorted(t for t in terms if len(t) >= 4):
+        for neighbour in neighbours.get(name, ()):
+            by_neighbour[neighbour].append(name)
+    pairs = {(a, b) for names in by_neighbour.values() for i, a in enumerate(names) for b in names[i + 1:]}
     groups: dict[str, set[str]] = defaultdict(set)
-    names = sorted(t for t in terms if len(t) >= 4)
-    for i, a in enumerate(names):
-        for b in names[i + 1:]:
-            inflected = a.casefold().startswith(b.casefold()) or b.casefold().startswith(a.casefold())
-            if (not inflected and neighbours.get(a, set()) & neighbours.get(b, set())
-                    and Levenshtein.normalized_similarity(a.casefold(), b.casefold()) >= VARIANT_MIN_SIMILARITY):
-                groups[a.casefold()].add(b)
-                groups[b.casefold()].add(a)
+    for a, b in pairs:
+        inflected = a.casefold().startswith(b.casefold()) or b.casefold().startswith(a.casefold())
+        if not inflected and Levenshtein.normalized_similarity(a.casefold(), b.casefold()) >= VARIANT_MIN_SIMILARITY:
+            groups[a.casefold()].add(b)
+            groups[b.casefold()].add(a)
     return {k: tuple(sorted(v)) for k, v in groups.items()}
 
 

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from service.names import NameVocabulary, max_edits
+import itertools
+from collections import Counter, defaultdict
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rapidfuzz.distance import Levenshtein
+
+from service.names import VARIANT_MIN_SIMILARITY, NameVocabulary, _variant_groups, max_edits
 
 TEXTS = [
     "The book is by Takehiro Masutomo. According to journalist Masutomo Takeshi, the trend grew.",
@@ -10,6 +17,9 @@ TEXTS = [
     "An interview with Takehiro Masumoto. Economist Jasper Koll said Japan loses 2,500 people a day.",
     "Zhang Jieping moved from Wuxi to Tokyo. The Financial Times reported it. Cao lives in Bunkyo.",
 ]
+# Close spellings, prefixes of each other, and unrelated names: every branch of the variant rule.
+_SPELLINGS = ["Masutomo", "Masumoto", "Masotomo", "Masu", "Masutomos", "Takehiro", "Takeshi", "Takeshii", "Ishiba",
+              "Ishibashi", "Koll", "Kol", "Zhang", "Zhong"]
 ENGLISH = frozenset({"nagoya", "book", "write", "what", "did", "the", "where", "is"})
 
 
@@ -58,3 +68,25 @@ def test_hyphenated_and_foreign_terms_are_readings():
     assert vocabulary().closest_term("masutomoo", 1) == "Masutomo"
     assert vocabulary().closest_term("wuxi", 0) == "Wuxi"
     assert vocabulary().closest_term("zzzz", 1) is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_SPELLINGS), st.sampled_from(_SPELLINGS)), max_size=40))
+def test_variant_groups_are_every_close_pair_that_shares_a_neighbour(adjacent):
+    """Pairs come from each neighbour's names, not from all pairs of names: the same groups as the
+    plain definition, which compares every pair."""
+    terms = Counter(name for pair in adjacent for name in pair)
+    neighbours: dict[str, set[str]] = defaultdict(set)
+    for a, b in adjacent:
+        if a != b:
+            neighbours[a].add(b)
+            neighbours[b].add(a)
+    expected: dict[str, set[str]] = defaultdict(set)
+    names = sorted(t for t in terms if len(t) >= 4)
+    for a, b in itertools.combinations(names, 2):
+        inflected = a.casefold().startswith(b.casefold()) or b.casefold().startswith(a.casefold())
+        if (not inflected and neighbours[a] & neighbours[b]
+                and Levenshtein.normalized_similarity(a.casefold(), b.casefold()) >= VARIANT_MIN_SIMILARITY):
+            expected[a.casefold()].add(b)
+            expected[b.casefold()].add(a)
+    assert _variant_groups(terms, neighbours) == {k: tuple(sorted(v)) for k, v in expected.items()}
