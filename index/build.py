@@ -73,7 +73,8 @@ def build_index(
         both = _embed(multilingual_embedder, [c.text for c in chunks] + [documents[s.doc_id].text[s.start:s.end]
                                                                         for s in sentences], progress)
         multilingual = MultilingualVectors.build(both[: len(chunks)], both[len(chunks):],
-                                                 params.approximate_threshold, params.ivf)
+                                                 params.approximate_threshold, params.ivf, params.chunk_storage,
+                                                 params.sentence_storage)
     if params.milvus is None:
         backend = FaissBackend(DenseIndex.build(chunk_matrix, params.approximate_threshold, params.ivf,
                                                 params.chunk_storage),

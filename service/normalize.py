@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import threading
 import unicodedata
-from collections.abc import Callable, Iterable
+from array import array
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -21,11 +22,13 @@ _SPECIAL = _QUOTES | _DASHES | {"…": "..."}
 
 @dataclass(frozen=True)
 class Normalized:
-    """`text` is the normalized string; character i of it came from `original[starts[i]:ends[i]]`."""
+    """`text` is the normalized string; character i of it came from `original[starts[i]:ends[i]]`.
+    The maps are int arrays (4 bytes a character), not tuples of int objects (about 36 bytes each):
+    every article is kept normalized for quote lookup, so this is most of its memory."""
 
     text: str
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
+    starts: Sequence[int]
+    ends: Sequence[int]
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """The original offsets covering normalized `text[start:end]` (requires start < end)."""
@@ -79,7 +82,7 @@ def _normalize(original: str) -> Normalized:
         folded = _SPECIAL.get(c) or unicodedata.normalize("NFKC", c.casefold())
         chars.extend([f, i, i + 1] for f in folded)
     kept = [c for j, c in enumerate(chars) if not (c[0] == " " and _space_is_typography(chars, j))]
-    return Normalized("".join(c[0] for c in kept), tuple(c[1] for c in kept), tuple(c[2] for c in kept))
+    return Normalized("".join(c[0] for c in kept), array("i", [c[1] for c in kept]), array("i", [c[2] for c in kept]))
 
 
 def _space_is_typography(chars: list[list], j: int) -> bool:

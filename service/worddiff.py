@@ -11,8 +11,10 @@ insertion is shown as one replacement. Each step quotes both sides verbatim, at 
 from __future__ import annotations
 
 import re
+import sys
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 
 from rapidfuzz.distance import Indel
 
@@ -27,6 +29,25 @@ _EDGE_PUNCTUATION = re.compile(r"^\W+|\W+$")
 _CURRENCY = "$¥€£"
 
 
+class WordSpans(Sequence[tuple[int, int]]):
+    """(start, end) of each word, held as two int arrays: 8 bytes a word instead of about 120 for a
+    tuple of tuples (every article's words are kept for quote lookup)."""
+
+    __slots__ = ("starts", "ends")
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.starts = array("i", [s for s, _ in spans])
+        self.ends = array("i", [e for _, e in spans])
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return list(zip(self.starts[i], self.ends[i]))
+        return self.starts[i], self.ends[i]
+
+
 @dataclass(frozen=True)
 class Words:
     """The words of `source`, found in its normalized form: `keys[i]` is word i folded and without
@@ -35,8 +56,8 @@ class Words:
 
     source: str
     norm: Normalized
-    spans: tuple[tuple[int, int], ...]
-    keys: tuple[str, ...]
+    spans: WordSpans
+    keys: tuple[str, ...]  # interned: an article repeats its words, and each copy would cost ~50 bytes
 
     @classmethod
     def of(cls, source: str, norm: Normalized | None = None) -> Words:
@@ -58,16 +79,16 @@ class Words:
                 start = spans.pop()[0]
                 keys.pop()
             spans.append((start, end))
-            keys.append(norm.text[start:end])
-        return cls(source, norm, tuple(spans), tuple(keys))
+            keys.append(sys.intern(norm.text[start:end]))
+        return cls(source, norm, WordSpans(spans), tuple(keys))
 
     def __len__(self) -> int:
         return len(self.keys)
 
-    @cached_property
-    def starts(self) -> list[int]:
+    @property
+    def starts(self) -> Sequence[int]:
         """Normalized start offset of each word, for bisecting."""
-        return [s for s, _ in self.spans]
+        return self.spans.starts
 
     def original_span(self, i: int, j: int) -> tuple[int, int]:
         """Offsets into `source` from word i to word j-1 (requires i < j)."""

