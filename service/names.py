@@ -16,6 +16,7 @@ leg, which is a bag of words.
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -143,8 +144,10 @@ def _scan(text: str) -> _Scan:
     lower: set[str] = set()
     previous: tuple[str, int] | None = None
     for match in _WORD.finditer(text):
-        word = match.group()
-        words.add(word.casefold())
+        # Interned: every article keeps its scan (for the next engine), and the same word in two
+        # thousand articles would otherwise be two thousand string objects.
+        word = sys.intern(match.group())
+        words.add(sys.intern(word.casefold()))
         if word.islower() and len(word) >= 5:
             lower.add(word)
         is_name = word[0].isupper() and not _SENTENCE_START.search(text[max(0, match.start() - 3):match.start()])
