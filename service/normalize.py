@@ -8,11 +8,13 @@ match found in normalized text is reported at the article's own offsets, in its 
 
 from __future__ import annotations
 
+import re
 import threading
 import unicodedata
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import compress
 from typing import TypeVar
 
 _QUOTES = dict.fromkeys("‘’‚‛′`´", "'") | dict.fromkeys("“”„‟″«»", '"')
@@ -69,38 +71,76 @@ def normalize(original: str) -> Normalized:
     return per_document("normalized", original, _normalize)
 
 
+# Printable ASCII that folds to itself lower-cased, one character for one, with single spaces between:
+# most of an English article. The backtick is a quote mark (_QUOTES), so it takes the general path.
+_PLAIN_RUN = re.compile(r"[!-_a-~]+(?: [!-_a-~]+)*")
+# Only a space at either end or beside a dash, a dot or another space can be typography.
+_MAYBE_TYPOGRAPHY = re.compile(r"(?<=[-. ]) | (?=[-. ])|^ | $")
+
+
 def _normalize(original: str) -> Normalized:
-    """Fold quotes, dashes, ellipses, whitespace and case; keep the map to `original`."""
-    chars: list[list] = []  # [char, original start, original end]
-    for i, c in enumerate(original):
+    """Fold quotes, dashes, ellipses, whitespace and case; keep the map to `original`.
+
+    Runs of plain ASCII are folded a run at a time (lower-cased, offsets one to one); every other
+    character is folded on its own. Folding each character alone took 2.8 us a character: 100 s to
+    start serving 38 MB of articles, and 3 s to add a 1 MB one."""
+    chars: list[str] = []  # the folded characters ...
+    starts: list[int] = []  # ... and the original span each came from
+    ends: list[int] = []
+    at = 0
+    for run in _PLAIN_RUN.finditer(original):
+        a, b = run.span()
+        _fold_each(original, at, a, chars, starts, ends)
+        chars.extend(run.group().lower())
+        starts.extend(range(a, b))
+        ends.extend(range(a + 1, b + 1))
+        at = b
+    _fold_each(original, at, len(original), chars, starts, ends)
+    text = "".join(chars)
+    dropped = [m.start() for m in _MAYBE_TYPOGRAPHY.finditer(text) if _space_is_typography(chars, m.start())]
+    if dropped:
+        keep = [True] * len(chars)
+        for j in dropped:
+            keep[j] = False
+        text = "".join(compress(chars, keep))
+        starts, ends = list(compress(starts, keep)), list(compress(ends, keep))
+    return Normalized(text, array("i", starts), array("i", ends))
+
+
+def _fold_each(original: str, lo: int, hi: int, chars: list[str], starts: list[int], ends: list[int]) -> None:
+    """Fold original[lo:hi] character by character: a run of whitespace is one space."""
+    for i in range(lo, hi):
+        c = original[i]
         if c.isspace():
-            if chars and chars[-1][0] == " ":
-                chars[-1][2] = i + 1  # a run of whitespace is one space
+            if chars and chars[-1] == " ":
+                ends[-1] = i + 1
             else:
-                chars.append([" ", i, i + 1])
+                chars.append(" ")
+                starts.append(i)
+                ends.append(i + 1)
             continue
-        folded = _SPECIAL.get(c) or unicodedata.normalize("NFKC", c.casefold())
-        chars.extend([f, i, i + 1] for f in folded)
-    kept = [c for j, c in enumerate(chars) if not (c[0] == " " and _space_is_typography(chars, j))]
-    return Normalized("".join(c[0] for c in kept), array("i", [c[1] for c in kept]), array("i", [c[2] for c in kept]))
+        for f in _SPECIAL.get(c) or unicodedata.normalize("NFKC", c.casefold()):
+            chars.append(f)
+            starts.append(i)
+            ends.append(i + 1)
 
 
-def _space_is_typography(chars: list[list], j: int) -> bool:
+def _space_is_typography(chars: list[str], j: int) -> bool:
     """Spaces at the ends, around dashes ('a — b' = 'a—b') and around ellipses ('. . .' = '...',
     'word ...' = 'word...') are typesetting, not wording."""
     if j == 0 or j == len(chars) - 1:
         return True
-    before, after = chars[j - 1][0], chars[j + 1][0]
+    before, after = chars[j - 1], chars[j + 1]
     if before == "-" or after == "-" or (before == "." and after == "."):
         return True
     return _dots_at(chars, j + 1, step=1) or _dots_at(chars, j - 1, step=-1)
 
 
-def _dots_at(chars: list[list], j: int, step: int) -> bool:
+def _dots_at(chars: list[str], j: int, step: int) -> bool:
     """Whether an ellipsis (three dots, possibly spaced) starts at j going in direction `step`."""
     dots = 0
-    while 0 <= j < len(chars) and chars[j][0] in ". ":
-        dots += chars[j][0] == "."
+    while 0 <= j < len(chars) and chars[j] in ". ":
+        dots += chars[j] == "."
         if dots == 3:
             return True
         j += step

@@ -57,3 +57,31 @@ def test_a_quoted_piece_is_found_and_maps_back_to_the_same_wording(original, dat
     assert at != -1
     start, end = text.original_span(at, at + len(needle))
     assert normalize(original[start:end]).text == needle
+
+
+def _fold_each_character(original: str) -> tuple[str, list[int], list[int]]:
+    """The definition, one character at a time (what the run-at-a-time fast path must agree with)."""
+    import unicodedata
+
+    from service.normalize import _SPECIAL, _space_is_typography
+
+    chars: list[list] = []
+    for i, c in enumerate(original):
+        if c.isspace():
+            if chars and chars[-1][0] == " ":
+                chars[-1][2] = i + 1
+            else:
+                chars.append([" ", i, i + 1])
+            continue
+        chars.extend([f, i, i + 1] for f in _SPECIAL.get(c) or unicodedata.normalize("NFKC", c.casefold()))
+    folded = [c[0] for c in chars]
+    kept = [c for j, c in enumerate(chars) if not (c[0] == " " and _space_is_typography(folded, j))]
+    return "".join(c[0] for c in kept), [c[1] for c in kept], [c[2] for c in kept]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.one_of(TYPOGRAPHY, st.sampled_from(list("`´¨ＡＢ１ ﬁ.-_~!Zz09 ")),
+                                  st.characters(codec="utf-8")), max_size=80))
+def test_folding_runs_of_plain_ascii_at_once_agrees_with_folding_each_character(original):
+    norm = normalize(original)
+    assert (norm.text, list(norm.starts), list(norm.ends)) == _fold_each_character(original)
