@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install serve index test eval ablation calibrate-cite bench bench-scale bench-milvus bench-build bench-beir bench-squad train-answerer clean
+.PHONY: install serve index test eval ablation calibrate-cite bench bench-scale bench-milvus bench-served bench-build bench-beir bench-squad train-answerer clean
 
 install: $(STAMP)
 
@@ -79,6 +79,12 @@ bench-scale: index
 MILVUS_SIZES ?= 100000
 bench-milvus: index
 	$(BIN)/python -m bench.milvus_scale --sizes $(MILVUS_SIZES)
+
+# `runri serve` on a synthetic index of about CHUNKS chunks (stand-in vectors, the product's build and server):
+# RSS when ready and after questions, start-up time. 100k: ~10 min and ~4 GB here.
+CHUNKS ?= 100000
+bench-served: index
+	$(BIN)/python -m bench.served_memory --chunks $(CHUNKS)
 
 # Build throughput on the SQuAD 1.1 dev articles (../shared/bench-data); BUILD_ARGS='--code /path/to/old/checkout'.
 bench-build: $(STAMP)
