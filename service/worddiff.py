@@ -47,6 +47,11 @@ class WordSpans(Sequence[tuple[int, int]]):
             return list(zip(self.starts[i], self.ends[i]))
         return self.starts[i], self.ends[i]
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, WordSpans) and (self.starts, self.ends) == (other.starts, other.ends)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable arrays inside, like a list
+
 
 @dataclass(frozen=True)
 class Words:
