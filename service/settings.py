@@ -75,8 +75,9 @@ class Settings(BaseSettings):
     )
     ivf_nlist_per_sqrt_n: float = Field(default=4.0, gt=0, le=1000, description="IVF lists: this x sqrt(vectors).")
     chunk_vector_storage: Literal["auto", "float32", "float16", "sq8"] = Field(
-        default="auto", description="How chunk vectors are stored (FAISS backend); auto: float32 up to the "
-                                    "approximate threshold, 8-bit codes above it (see README, Scale).")
+        default="auto", description="How chunk vectors are stored (FAISS backend; the multilingual leg's too); "
+                                    "auto: float32 up to the approximate threshold, 8-bit codes above it "
+                                    "(see README, Scale).")
     sentence_vector_storage: Literal["auto", "float32", "float16", "sq8"] = Field(
         default="auto", description="How sentence vectors are stored (FAISS backend), as chunk_vector_storage.")
     ivf_nprobe: int = Field(default=8, ge=1, le=1_000_000, description="IVF lists searched per query (see README, Scale).")
