@@ -39,3 +39,30 @@ def test_the_export_traces_plain_attention_and_gives_torch_its_own_back(engine):
     with _attention(transformer, EXPORT_ATTENTION):
         assert transformer.config._attn_implementation == "eager"
     assert transformer.config._attn_implementation == before
+
+
+def test_onnx_tokenizes_exactly_as_sentence_transformers(engine):
+    """Serving tokenizes with `tokenizers` and the model's tokenizer.json, not sentence-transformers:
+    the same ids, masks and truncation, whitespace stripped, padded to the longest."""
+    model = engine.embedder
+    texts = ["  What is Run-ri?  ", "潤日 ルン 地下銀行", "word " * 400, "", "Masutomo’s “run” — to Japan…"]
+    expected = model._model.preprocess(texts)
+    got = model._onnx.features(texts)
+    for name in ("input_ids", "attention_mask", "token_type_ids"):
+        assert got[name].tolist() == expected[name].tolist(), name
+    assert got["input_ids"].shape[1] == model.max_tokens == 256  # the long text is cut where the model cuts
+
+
+def test_a_process_with_the_export_cached_embeds_without_torch(engine, settings):
+    """What a served process pays for its model: ONNX Runtime and the tokenizer, not torch and
+    sentence-transformers (about 450 MB and 5 s)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from pathlib import Path; from index.embed import load_embedder; "
+            f"e = load_embedder(Path({str(settings.resolved_model_path())!r}), onnx_dir=Path({str(settings.onnx_dir)!r})); "
+            "v = e.embed(['What is Run-ri?']); "
+            "print(e.runtime, v.shape, 'torch' in sys.modules, 'sentence_transformers' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["onnxruntime", "(1,", "384)", "False", "False"]
