@@ -12,7 +12,7 @@ sampled at random), so chunk and sentence lengths are a news corpus's. Its vocab
 source text (tens of thousands of words), smaller than years of news: structures sized by the
 vocabulary are under-counted, structures sized by the number of chunks and sentences are not.
 
-    python -m bench.served_memory --chunks 100000
+    python -m bench.served_memory --chunks 100000 [--parts] [--keep DIR] [--code OTHER_CHECKOUT]
     nohup python -m bench.served_memory --chunks 1000000 > bench/results/served-memory-1m.log 2>&1 &
 
 Results are merged by size into bench/results/served-memory.json. Target (issue 13): 1M chunks served
@@ -134,6 +134,63 @@ def measure(seeds: Path, data: Path, settle_s: float, code: Path | None = None) 
     return out
 
 
+def parts(seeds: Path, data: Path) -> dict[str, dict[str, float]]:
+    """RSS growth and seconds as each part of the engine is built, in the order Engine builds them, in
+    this process (what `measure` cannot tell from outside)."""
+    last, clock = rss_mb(), time.perf_counter()
+    import gc
+
+    from index.corpus import load_corpus
+    from service.answer import AnswerPolicy
+    from service.answer_model import load_answer_model
+    from service.cite import QuoteFinder
+    from service.index_lifecycle import embedder_for, multilingual_embedder_for, open_index
+    from service.names import NameVocabulary, english_words
+    from service.quotes import CiteRules
+    from service.retrieve import Retriever
+    from service.romanize import romanizers
+    from service.settings import Settings
+    from service.vocabulary import SentenceVocabulary
+    from service.word_bridge import WordBridge
+
+    s = Settings(seeds_dir=seeds, data_dir=data)
+    out: dict[str, dict[str, float]] = {}
+
+    def step(label: str) -> None:
+        nonlocal last, clock
+        gc.collect()
+        now = rss_mb()
+        out[label] = {"rss_mb": round(now - last), "seconds": round(time.perf_counter() - clock, 1)}
+        print(f"  {label:<26} +{now - last:6.0f} MB  {out[label]['seconds']:6.1f} s", flush=True)
+        last, clock = now, time.perf_counter()
+
+    step("imports")
+    embedder = embedder_for(s)
+    multilingual = multilingual_embedder_for(s)
+    step("models")
+    documents = load_corpus(s.seeds_dir)
+    step("article texts")
+    del documents
+    index = open_index(s)
+    step("loaded index")
+    texts = [doc.text for doc in index.documents.values()]
+    retriever = Retriever(index, embedder, s.rrf_k, s.query_cache_size, s.embed_lanes, multilingual,
+                          s.multilingual_leg, None)
+    NameVocabulary(texts, english_words(s.resolved_model_path()))
+    step("name vocabulary")
+    WordBridge(texts, multilingual).warm_up()
+    step("word bridge")
+    vocabulary = SentenceVocabulary(index)
+    step("sentence vocabulary")
+    AnswerPolicy(index, retriever, vocabulary, load_answer_model(s.answer_model_dir), s.answer_depth,
+                 s.answer_leg_depth, s.abstain_below)
+    QuoteFinder(index, retriever, vocabulary, CiteRules.of(s))
+    step("quote lookup")
+    romanizers()
+    step("romanisers")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.served_memory", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -141,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunk-chars", type=int, default=400, help="new characters per chunk (size - overlap)")
     parser.add_argument("--settle", type=float, default=5.0, help="seconds after each round before reading RSS")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--parts", action="store_true", help="also: RSS by engine part, built in this process")
     parser.add_argument("--code", type=Path, help="serve this checkout's code on the same index (a before/after)")
     parser.add_argument("--keep", type=Path, help="build into this folder and keep it (default: a temporary one)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
@@ -158,8 +216,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"built: {built}", flush=True)
         served = measure(seeds, data, args.settle, args.code)
         print(f"served: {served}", flush=True)
+        by_part = {"parts": parts(seeds, data)} if args.parts else {}
     result = {"articles": articles, "text_mb": round(size / 2**20, 1), "code": str(args.code or REPO_ROOT), **built,
-              **served}
+              **served, **by_part}
     previous = json.loads(args.out.read_text()) if args.out.exists() else {}
     key = f"{args.chunks}" + (f" {args.code}" if args.code else "")
     sizes = {**previous.get("sizes", {}), key: result}

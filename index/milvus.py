@@ -263,7 +263,7 @@ class MilvusBackend:
     kind = "milvus"
 
     def __init__(self, config: MilvusConfig, names: Mapping[str, str], chunks: Sequence, sentences: Sequence,
-                 dense_kind: str = "flat", nprobe: int = 8, pending_deletes: frozenset[str] = frozenset(),
+                 dense_kind: str = "flat", nprobe: int = 16, pending_deletes: frozenset[str] = frozenset(),
                  publish_names: bool = False) -> None:
         self.config = config
         self.names = dict(names)

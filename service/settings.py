@@ -80,7 +80,7 @@ class Settings(BaseSettings):
                                     "(see README, Scale).")
     sentence_vector_storage: Literal["auto", "float32", "float16", "sq8"] = Field(
         default="auto", description="How sentence vectors are stored (FAISS backend), as chunk_vector_storage.")
-    ivf_nprobe: int = Field(default=8, ge=1, le=1_000_000, description="IVF lists searched per query (see README, Scale).")
+    ivf_nprobe: int = Field(default=16, ge=1, le=1_000_000, description="IVF lists searched per query (see README, Scale).")
 
     # Where vectors and BM25 live (see README, "Backends").
     backend: Literal["faiss", "milvus"] = Field(
