@@ -186,7 +186,7 @@ class QuoteFinder:
         hits = []
         for doc_id, start, end in self._regions(quote):
             words = self.words[doc_id]
-            lo, hi = bisect_left(words.norm.starts, start), bisect_left(words.norm.starts, end)
+            lo, hi = words.norm.index_at(start), words.norm.index_at(end)
             hit = align(quote, doc_id, words, bisect_left(words.starts, lo), bisect_left(words.starts, hi))
             if hit is not None:
                 hits.append(hit)

@@ -12,31 +12,91 @@ import re
 import threading
 import unicodedata
 from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress
 from typing import TypeVar
+
+import numpy as np
 
 _QUOTES = dict.fromkeys("‘’‚‛′`´", "'") | dict.fromkeys("“”„‟″«»", '"')
 _DASHES = dict.fromkeys("‐‑‒–—―−﹘﹣－", "-")
 _SPECIAL = _QUOTES | _DASHES | {"…": "..."}
 
 
+class OffsetMap:
+    """Where each normalized character came from, `original[start(k):end(k)]`, stored only where the
+    common case breaks: most characters come from the one original character after the previous
+    one's, so only the others ("anchors": after a collapsed run of spaces, a dropped space, an
+    ellipsis or a ligature unfolded) are kept, about one in a hundred in an article. Every article is
+    kept normalized for quote lookup; a full map was 8 bytes a character, most of that memory."""
+
+    __slots__ = ("_at", "_start", "_end", "_size")
+
+    def __init__(self, starts: Sequence[int], ends: Sequence[int]) -> None:
+        first = np.asarray(starts, dtype=np.int64)
+        last = np.asarray(ends, dtype=np.int64)
+        continues = np.zeros(len(first), dtype=bool)
+        if len(first) > 1:
+            continues[1:] = (first[1:] == first[:-1] + 1) & (last[1:] == first[1:] + 1)
+        anchors = np.flatnonzero(~continues)
+        self._at = array("i", anchors.astype(np.int32).tobytes())
+        self._start = array("i", first[anchors].astype(np.int32).tobytes())
+        self._end = array("i", last[anchors].astype(np.int32).tobytes())
+        self._size = len(first)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def start(self, k: int) -> int:
+        j = bisect_right(self._at, k) - 1
+        return self._start[j] + (k - self._at[j])
+
+    def end(self, k: int) -> int:
+        j = bisect_right(self._at, k) - 1
+        return self._end[j] if self._at[j] == k else self._start[j] + (k - self._at[j]) + 1
+
+    def first_at_or_after(self, offset: int) -> int:
+        """The first k whose start(k) >= `offset` (len when none): bisect over the starts."""
+        j = bisect_left(self._start, offset)  # the first anchor starting at or after it
+        candidate = self._at[j] if j < len(self._at) else self._size
+        if j > 0:  # a character inside the run before that anchor may start there already
+            k = self._at[j - 1] + (offset - self._start[j - 1])
+            if k < candidate:
+                return k
+        return candidate
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, OffsetMap) and (self._at, self._start, self._end, self._size) == \
+            (other._at, other._start, other._end, other._size)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def starts(self) -> list[int]:
+        return [self.start(k) for k in range(self._size)]
+
+    def ends(self) -> list[int]:
+        return [self.end(k) for k in range(self._size)]
+
+
 @dataclass(frozen=True)
 class Normalized:
-    """`text` is the normalized string; character i of it came from `original[starts[i]:ends[i]]`.
-    The maps are int arrays (4 bytes a character), not tuples of int objects (about 36 bytes each):
-    every article is kept normalized for quote lookup, so this is most of its memory."""
+    """`text` is the normalized string; character k of it came from
+    `original[offsets.start(k):offsets.end(k)]`."""
 
     text: str
-    starts: Sequence[int]
-    ends: Sequence[int]
+    offsets: OffsetMap
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """The original offsets covering normalized `text[start:end]` (requires start < end)."""
         if not 0 <= start < end <= len(self.text):
             raise ValueError(f"normalized span [{start}, {end}) outside 0..{len(self.text)}")
-        return self.starts[start], self.ends[end - 1]
+        return self.offsets.start(start), self.offsets.end(end - 1)
+
+    def index_at(self, offset: int) -> int:
+        """The first normalized character that comes from `offset` of the original or after it."""
+        return self.offsets.first_at_or_after(offset)
 
 
 _documents: dict[str, dict[str, object]] = {}  # the served corpus's texts -> what was derived from each
@@ -104,7 +164,7 @@ def _normalize(original: str) -> Normalized:
             keep[j] = False
         text = "".join(compress(chars, keep))
         starts, ends = list(compress(starts, keep)), list(compress(ends, keep))
-    return Normalized(text, array("i", starts), array("i", ends))
+    return Normalized(text, OffsetMap(starts, ends))
 
 
 def _fold_each(original: str, lo: int, hi: int, chars: list[str], starts: list[int], ends: list[int]) -> None:

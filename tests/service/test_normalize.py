@@ -84,4 +84,16 @@ def _fold_each_character(original: str) -> tuple[str, list[int], list[int]]:
                                   st.characters(codec="utf-8")), max_size=80))
 def test_folding_runs_of_plain_ascii_at_once_agrees_with_folding_each_character(original):
     norm = normalize(original)
-    assert (norm.text, list(norm.starts), list(norm.ends)) == _fold_each_character(original)
+    assert (norm.text, norm.offsets.starts(), norm.offsets.ends()) == _fold_each_character(original)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT, st.data())
+def test_the_first_character_from_an_original_offset_is_found_as_by_bisecting_every_start(original, data):
+    """Only the anchors of the offset map are stored; finding where an original offset lands in the
+    normalized text (quote lookup's regions) must still be what bisecting all starts gives."""
+    from bisect import bisect_left
+
+    norm = normalize(original)
+    offset = data.draw(st.integers(0, len(original) + 1))
+    assert norm.index_at(offset) == bisect_left(norm.offsets.starts(), offset)
