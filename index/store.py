@@ -82,6 +82,10 @@ class CorpusIndex:
         hi = bisect_left(starts, end)
         return [s for s in (self.sentences[r] for r in rows[lo:hi]) if s.end > start and s.start < end]
 
+    def sentence_rows(self, doc_id: str) -> list[int]:
+        """The ids of `doc_id`'s sentences, in order (none for an unknown document)."""
+        return self._sentence_rows.get(doc_id, [])
+
     def text_of(self, doc_id: str, start: int, end: int) -> str:
         return self.documents[doc_id].text[start:end]
 
