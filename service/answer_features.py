@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Container
 from dataclasses import dataclass
 
 import numpy as np
@@ -214,8 +215,8 @@ class FeatureExtractor:
 _COLUMN = {name: i for i, name in enumerate(FEATURE_NAMES)}
 
 
-def _share_missing(terms: set[str], tokens: frozenset[str] | set[str]) -> float:
-    return len(terms - tokens) / len(terms) if terms else 0.0
+def _share_missing(terms: set[str], tokens: Container[str]) -> float:
+    return sum(1 for t in terms if t not in tokens) / len(terms) if terms else 0.0
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:

@@ -17,5 +17,7 @@ def test_an_articles_tokens_are_every_token_of_its_sentences(small_engine):
     for doc_id, doc in index.documents.items():
         expected = frozenset(t for s in index.sentences if s.doc_id == doc_id
                              for t in tokenize(doc.text[s.start:s.end]))
-        assert expected and vocabulary.document_tokens.get(doc_id) == expected
+        tokens = vocabulary.document_tokens.get(doc_id)
+        assert expected and frozenset(tokens) == expected and len(tokens) == len(expected)
+        assert all(t in tokens for t in expected) and "zzz-not-a-token" not in tokens
     assert vocabulary.document_tokens.get("no-such-article", frozenset({"x"})) == frozenset({"x"})
