@@ -10,6 +10,7 @@ import sys
 from collections import Counter
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
 
 from index.lexical import tokenize
 from index.store import CorpusIndex
@@ -17,25 +18,23 @@ from index.store import CorpusIndex
 
 class TokenSets(Sequence[frozenset[str]]):
     """Each sentence's distinct tokens, kept as a tuple of interned strings (about 180 bytes for a
-    sentence) and handed out as a frozenset. A frozenset kept per sentence cost about 1 KB: 263 MB at
-    100k chunks, for sets of which a question reads a few hundred (well under a millisecond to build)."""
+    sentence) and handed out as a frozenset, the last `keep` of them cached. A frozenset kept for
+    every sentence cost about 1 KB: 263 MB at 100k chunks, for sets a question reads a few hundred of."""
 
-    __slots__ = ("_rows",)
+    __slots__ = ("_rows", "_frozen")
 
-    def __init__(self, rows: list[tuple[str, ...]]) -> None:
+    def __init__(self, rows: list[tuple[str, ...]], keep: int = 8192) -> None:
         self._rows = rows
+        self._frozen = lru_cache(maxsize=keep)(lambda i: frozenset(rows[i]))
 
     def __len__(self) -> int:
         return len(self._rows)
 
     def __getitem__(self, i):  # an int, as a list is indexed (-1 is the last sentence)
-        return frozenset(self._rows[i])
+        return self._frozen(i)
 
     def __iter__(self) -> Iterator[frozenset[str]]:
         return (frozenset(row) for row in self._rows)
-
-    def rows(self) -> list[tuple[str, ...]]:
-        return self._rows
 
 
 class ArticleTokens:
