@@ -67,10 +67,10 @@ class NameVocabulary:
         # the kept scans instead of reading a 1 MB article again (service/normalize.py, per_document).
         scans = [per_document("names", text, _scan) for text in texts]
         for scan in scans:
-            self.words |= scan.words
+            self.words.update(scan.words)
             capitalised.update(scan.capitalised)
             for word, others in scan.neighbours.items():
-                neighbours[word] |= others
+                neighbours[word].update(others)
         self.terms = capitalised
         self._by_folded = {t.casefold(): t for t, _ in capitalised.most_common()[::-1]}  # most frequent wins
         self._english = english_words
@@ -128,12 +128,13 @@ _HYPHENATED = re.compile(r"\b[A-Z][a-z]+(?:-[A-Za-z]+)+")
 
 @dataclass(frozen=True)
 class _Scan:
-    """What one article contributes to the vocabulary (never changed once made: engines share it)."""
+    """What one article contributes to the vocabulary (never changed once made: engines share it).
+    Tuples, not sets: every article keeps its scan, and they are only ever merged (a third of the memory)."""
 
-    words: frozenset[str]  # casefolded
+    words: tuple[str, ...]  # casefolded, distinct
     capitalised: Counter[str]  # names and how often they occur
-    neighbours: dict[str, frozenset[str]]  # name -> the names right before or after it
-    lower_words: frozenset[str]  # lower-case words of 5 letters or more: not English ones are readings
+    neighbours: dict[str, tuple[str, ...]]  # name -> the names right before or after it
+    lower_words: tuple[str, ...]  # lower-case words of 5 letters or more: not English ones are readings
     hyphenated: tuple[str, ...]  # "Run-ri", in order
 
 
@@ -157,7 +158,7 @@ def _scan(text: str) -> _Scan:
                 neighbours[word].add(previous[0])
                 neighbours[previous[0]].add(word)
         previous = (word, match.end()) if is_name else None
-    return _Scan(frozenset(words), capitalised, {w: frozenset(n) for w, n in neighbours.items()}, frozenset(lower),
+    return _Scan(tuple(words), capitalised, {w: tuple(n) for w, n in neighbours.items()}, tuple(lower),
                  tuple(_HYPHENATED.findall(text)))
 
 
