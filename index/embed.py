@@ -125,9 +125,7 @@ def _onnx_or_none(embedder: SentenceTransformerEmbedder, model_path: Path, onnx_
     try:
         path = onnx_runtime.export_path(model_path, onnx_dir)
         if not path.exists():
-            if not onnx_runtime.supports(embedder._model):
-                return None
-            path = onnx_runtime.export(embedder._model, model_path, onnx_dir)
+            onnx_runtime.export(embedder._model, path)
         return onnx_runtime.OnnxTransformer(model_path, path, _max_tokens(model_path), threads, batch_threads)
     except Exception as exc:  # a missing or broken onnxruntime must not stop the service: torch still works
         logging.getLogger("runri.embed").warning("ONNX Runtime unavailable (%s); using torch", exc)

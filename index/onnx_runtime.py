@@ -34,24 +34,17 @@ PIPELINE = ["sentence_transformers.models.Transformer", "sentence_transformers.m
             "sentence_transformers.models.Normalize"]
 
 
-def supports(model) -> bool:
-    """A transformer, then mean pooling, then normalisation: what this runner reproduces."""
-    names = [type(module).__name__ for module in model]
-    if names != ["Transformer", "Pooling", "Normalize"]:
-        return False
-    pooling = model[1]
-    return getattr(pooling, "pooling_mode", None) == "mean" or bool(getattr(pooling, "pooling_mode_mean_tokens", False))
-
-
 def supports_files(model_path: Path) -> bool:
-    """`supports`, read from the model's files alone, so a served process need not load torch to know."""
+    """A transformer, then mean pooling, then normalisation (what this runner reproduces), with a
+    tokenizer.json: read from the model's files alone, so a served process need not load torch to know."""
     try:
         modules = json.loads((model_path / "modules.json").read_text(encoding="utf-8"))
-        pooling = json.loads((model_path / "1_Pooling" / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        if [m.get("type") for m in modules] != PIPELINE:
+            return False
+        pooling = json.loads((model_path / modules[1].get("path", "") / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, IndexError):
         return False
-    return ([m.get("type") for m in modules] == PIPELINE and bool(pooling.get("pooling_mode_mean_tokens"))
-            and (model_path / "tokenizer.json").exists())
+    return bool(pooling.get("pooling_mode_mean_tokens")) and (model_path / "tokenizer.json").exists()
 
 
 def export_path(model_path: Path, cache_dir: Path) -> Path:
@@ -138,18 +131,15 @@ def _session(path: Path, threads: int):
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def export(model, model_path: Path, cache_dir: Path) -> Path:
-    """Trace the loaded sentence-transformers model's transformer into `export_path` (once; written
-    atomically, so concurrent processes never read half a file)."""
+def export(model, path: Path) -> Path:
+    """Trace the loaded sentence-transformers model's transformer into `path` (its `export_path`),
+    written atomically, so concurrent processes never read half a file."""
     import torch
 
-    path = export_path(model_path, cache_dir)
-    if path.exists():
-        return path
     transformer = model[0].auto_model
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     sample = model.preprocess(["an example question"])
-    tmp = cache_dir / f".{path.name}.{uuid.uuid4().hex[:8]}.tmp"
+    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:8]}.tmp"
     wrapper = _LastHiddenState(transformer).eval()
     names = [n for n in INPUTS if n in sample]
     with torch.inference_mode(), warnings.catch_warnings(), _attention(transformer, EXPORT_ATTENTION):

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import math
 import sys
-from collections import Counter
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 

@@ -66,3 +66,26 @@ def test_a_process_with_the_export_cached_embeds_without_torch(engine, settings)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["onnxruntime", "(1,", "384)", "False", "False"]
+
+
+def test_only_the_pipeline_the_onnx_runner_reproduces_is_run_by_it(settings, tmp_path):
+    """Mean pooling then normalisation, read from the model's files: another pooling or an extra
+    module (a Dense layer) keeps torch, whose output the runner would not reproduce."""
+    import json
+    import shutil
+
+    from index.onnx_runtime import supports_files
+
+    model = settings.resolved_model_path()
+    assert supports_files(model)
+    copy = tmp_path / "model"
+    shutil.copytree(model, copy, ignore=shutil.ignore_patterns("*.safetensors", "*.bin"))
+    pooling = copy / "1_Pooling" / "config.json"
+    config = json.loads(pooling.read_text())
+    pooling.write_text(json.dumps({**config, "pooling_mode_mean_tokens": False, "pooling_mode_cls_token": True}))
+    assert not supports_files(copy)
+    pooling.write_text(json.dumps(config))
+    modules = json.loads((copy / "modules.json").read_text())
+    modules.append({"idx": 3, "name": "3", "path": "3_Dense", "type": "sentence_transformers.models.Dense"})
+    (copy / "modules.json").write_text(json.dumps(modules))
+    assert not supports_files(copy)
