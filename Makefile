@@ -92,7 +92,7 @@ bench-build: $(STAMP)
 
 # BEIR SciFact through our own BM25 / MiniLM+FAISS / RRF stack; data read from ../shared/bench-data/scifact.
 bench-beir: $(STAMP)
-	$(BIN)/python -m bench.beir
+	$(BIN)/python -m bench.beir --sentence-leg
 
 # The learned answer model (service/answer_model/): SQuAD dev training articles only, split by title;
 # seeded, about 10-25 min on 2 cores (most of it indexing the articles), then the held-out figures

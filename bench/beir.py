@@ -6,11 +6,14 @@ service.fuse) land where published systems do on a public benchmark. Documents a
 for both legs; metrics are ranx's nDCG@10 and Recall@100 over the top 100 of each mode (hybrid fuses
 the top 1000 of each leg). The data is read in place, never copied into the repo.
 
-    make bench-beir                                  # = .venv/bin/python -m bench.beir
+    make bench-beir                                  # = .venv/bin/python -m bench.beir --sentence-leg
     .venv/bin/python -m bench.beir --bm25-k1 0.9 --bm25-b 0.4 --out bench/results/beir-scifact-anserini.json
 
-Writes bench/results/beir-scifact.json and prints a markdown table. Corpus vectors are cached in
-bench/results/scifact-corpus-vectors.npy (keyed by corpus hash, model path and max length; --no-cache).
+With --sentence-leg it also scores the dense leg as the service runs it: abstracts ranked by their own
+vector and by their best sentence's (the service's sentence splitter), fused; alone and with BM25.
+
+Writes bench/results/beir-scifact.json and prints a markdown table. Corpus (and sentence) vectors are
+cached in bench/results/scifact-*-vectors.npy (keyed by corpus hash, model path and max length; --no-cache).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from tqdm import tqdm
 from index.dense import DenseIndex
 from index.embed import SentenceTransformerEmbedder, load_embedder
 from index.lexical import LexicalIndex, tokenize
+from index.sentences import split_sentences
 from service.fuse import reciprocal_rank_fusion
 from service.settings import Settings
 
@@ -43,6 +47,10 @@ DEFAULT_DATA = REPO_ROOT.parent / "shared" / "bench-data" / "scifact"
 RESULTS = REPO_ROOT / "bench" / "results"
 METRICS = ["ndcg@10", "recall@100"]
 MODES = ["lexical", "dense", "hybrid"]
+# With --sentence-leg: the dense leg as the service runs it, each abstract ranked by its own vector and
+# by its best sentence's, fused (service/retrieve.py), alone and fused with BM25.
+SENTENCE_MODES = ["dense+sentences", "hybrid+sentences"]
+SENTENCE_POOL_FACTOR = 3  # sentences searched per document wanted, as the service does
 TOP, POOL = 100, 1000  # evaluated depth; depth of each leg fed to the fusion
 # From the data set's README.md: (nDCG@10, Recall@100, system).
 PUBLISHED: dict[str, tuple[float, float, str]] = {
@@ -101,6 +109,36 @@ def corpus_vectors(embedder: SentenceTransformerEmbedder, texts: list[str], corp
     return vectors, seconds, False
 
 
+def sentence_vectors(embedder: SentenceTransformerEmbedder, texts: list[str], corpus_file: Path,
+                     model_path: Path, use_cache: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(vectors of every sentence of every document, the document row of each), split by the service's
+    own sentence splitter and cached like the document vectors."""
+    spans = [(row, text[s.start:s.end]) for row, text in enumerate(texts) for s in split_sentences(text)]
+    owners = np.array([row for row, _ in spans], dtype=np.int64)
+    key = hashlib.sha256(corpus_file.read_bytes()).hexdigest() + f"|{model_path}|{embedder.max_tokens}|sentences"
+    npy, meta = RESULTS / "scifact-sentence-vectors.npy", RESULTS / "scifact-sentence-vectors.json"
+    if use_cache and npy.exists() and meta.exists() and json.loads(meta.read_text()).get("key") == key:
+        return np.load(npy), owners
+    parts = []
+    with tqdm(total=len(spans), desc="embedding sentences", unit="sentence") as bar:
+        for i in range(0, len(spans), 256):
+            parts.append(embedder.embed([t for _, t in spans[i : i + 256]]))
+            bar.update(len(parts[-1]))
+    vectors = np.concatenate(parts)
+    if use_cache:
+        np.save(npy, vectors)
+        meta.write_text(json.dumps({"key": key, "shape": list(vectors.shape)}))
+    return vectors, owners
+
+
+def by_best_sentence(sentences: DenseIndex, owners: np.ndarray, vector: np.ndarray, n: int) -> list[int]:
+    """Documents in the order of their best sentence, at most n."""
+    order: dict[int, None] = {}
+    for row in sentences.search(vector, n * SENTENCE_POOL_FACTOR)[1]:
+        order.setdefault(int(owners[int(row)]), None)
+    return list(order)[:n]
+
+
 def token_lengths(embedder: SentenceTransformerEmbedder, texts: list[str]) -> dict[str, Any]:
     """How many documents the model truncates (word-pieces incl. [CLS]/[SEP] vs max_seq_length)."""
     tokenizer = embedder._model.tokenizer
@@ -125,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bm25-b", type=float, default=None, help="default: bm25s's 0.75 (as the service)")
     parser.add_argument("--max-seq-length", type=int, default=None, help="dense truncation (model: 256)")
     parser.add_argument("--rrf-k", type=int, default=Settings().rrf_k)
+    parser.add_argument("--sentence-leg", action="store_true",
+                        help="also score the dense leg with sentence vectors, as the service does")
     parser.add_argument("--torch-threads", type=int, default=None,
                         help="torch intra-op threads (default: as index.embed sets them)")
     args = parser.parse_args(argv)
@@ -157,8 +197,13 @@ def main(argv: list[str] | None = None) -> int:
     dense = DenseIndex.build(vectors, approximate_threshold=10**9)
     timings["dense_build_s"] = time.perf_counter() - start
 
-    runs: dict[str, dict[str, dict[str, float]]] = {mode: {} for mode in MODES}
-    latency: dict[str, list[float]] = {mode: [] for mode in MODES}
+    modes = MODES + (SENTENCE_MODES if args.sentence_leg else [])
+    if args.sentence_leg:
+        sentence_matrix, owners = sentence_vectors(embedder, texts, args.data / "corpus.jsonl", model_path,
+                                                   not args.no_cache)
+        sentences = DenseIndex.build(sentence_matrix, approximate_threshold=10**9)
+    runs: dict[str, dict[str, dict[str, float]]] = {mode: {} for mode in modes}
+    latency: dict[str, list[float]] = {mode: [] for mode in modes}
     for qid, text in tqdm(queries.items(), desc="queries", unit="q"):
         t0 = time.perf_counter()
         lex_ids = lexical.search(text, TOP)[1]
@@ -173,12 +218,22 @@ def main(argv: list[str] | None = None) -> int:
         latency["lexical"].append(t1 - t0)
         latency["dense"].append(t3 - t1)
         latency["hybrid"].append(t4 - t3 + t2 - t1)  # both pools + fusion + the query embedding
-        for mode, ids in zip(MODES, (lex_ids, dense_ids, hybrid_ids)):
+        found = {"lexical": lex_ids, "dense": dense_ids, "hybrid": hybrid_ids}
+        if args.sentence_leg:
+            t5 = time.perf_counter()
+            dense_pool = [row for row, _ in reciprocal_rank_fusion(
+                [pools[1], by_best_sentence(sentences, owners, vector, POOL)], k=args.rrf_k)][:POOL]
+            found["dense+sentences"] = dense_pool[:TOP]
+            found["hybrid+sentences"] = [row for row, _ in reciprocal_rank_fusion([pools[0], dense_pool],
+                                                                                  k=args.rrf_k)[:TOP]]
+            latency["dense+sentences"].append(time.perf_counter() - t5 + t3 - t1)
+            latency["hybrid+sentences"].append(time.perf_counter() - t5 + t4 - t3 + t2 - t1)
+        for mode, ids in found.items():
             # Scores from ranks: ranx then sees exactly our order (no re-sorting of tied scores).
             runs[mode][qid] = {doc_ids[int(row)]: float(len(ids) - rank) for rank, row in enumerate(ids)}
 
     results: dict[str, Any] = {}
-    for mode in MODES:
+    for mode in modes:
         scores = evaluate(Qrels(qrels), Run(runs[mode], name=mode), METRICS, make_comparable=True)
         entry: dict[str, Any] = {m: float(scores[m]) for m in METRICS}
         if mode in PUBLISHED:
@@ -193,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         "config": {"bm25_k1": 1.5 if args.bm25_k1 is None else args.bm25_k1,
                    "bm25_b": 0.75 if args.bm25_b is None else args.bm25_b, "rrf_k": args.rrf_k,
                    "top": TOP, "fusion_pool": POOL, "model": str(model_path), "max_tokens": embedder.max_tokens,
-                   "doc_text": 'title + " " + text'},
+                   "doc_text": 'title + " " + text', "sentence_leg": args.sentence_leg},
         "results": results, "dense_truncation": token_lengths(embedder, texts), "timings": timings,
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(),
                     "python": platform.python_version(), "torch_threads": torch.get_num_threads(),

@@ -175,7 +175,7 @@ def parts(seeds: Path, data: Path) -> dict[str, dict[str, float]]:
     step("loaded index")
     texts = [doc.text for doc in index.documents.values()]
     retriever = Retriever(index, embedder, s.rrf_k, s.query_cache_size, s.embed_lanes, multilingual,
-                          s.multilingual_leg, None)
+                          s.multilingual_leg, None, s.dense_sentences)
     NameVocabulary(texts, english_words(s.resolved_model_path()))
     step("name vocabulary")
     WordBridge(texts, multilingual).warm_up()

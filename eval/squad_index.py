@@ -21,7 +21,8 @@ def open_split_retriever(split: SplitSet, root: Path) -> Retriever:
     settings = split_settings(split, root)
     write_seeds(split.articles, settings.seeds_dir)
     index, _ = build(settings, progress=True)
-    return Retriever(index, embedder_for(settings), settings.rrf_k, settings.query_cache_size, settings.embed_lanes)
+    return Retriever(index, embedder_for(settings), settings.rrf_k, settings.query_cache_size, settings.embed_lanes,
+                     dense_sentences=settings.dense_sentences)
 
 
 def open_split_engine(split: SplitSet, root: Path) -> Engine:

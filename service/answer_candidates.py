@@ -13,7 +13,9 @@ from service.retrieve import Ranking, Retriever
 def gather_candidates(retriever: Retriever, ranking: Ranking, depth: int, leg_depth: int
                       ) -> tuple[list[Passage], list[Candidate]]:
     """The top `depth` passages plus each leg's first `leg_depth` chunks not already inside them,
-    and every sentence of those passages once, in passage order."""
+    and every sentence of those passages once, in passage order; from the ranking the answer model
+    was trained on (`Ranking.answer_view`)."""
+    ranking = ranking.answer_view
     passages = retriever.top_passages(ranking, depth)
     extra = [p for p in retriever.passages(ranking.leg_heads(leg_depth), depth * 2)
              if not any(q.doc_id == p.doc_id and q.start <= p.start and p.end <= q.end for q in passages)]

@@ -47,7 +47,8 @@ class Engine:
         self.multilingual_embedder = multilingual_embedder
         self.retriever = Retriever(index, embedder, settings.rrf_k, settings.query_cache_size, settings.embed_lanes,
                                    multilingual_embedder, settings.multilingual_leg,
-                                   previous.retriever if previous is not None else None)
+                                   previous.retriever if previous is not None else None, settings.dense_sentences)
+        self.retriever.warm_up()  # before this engine serves, not on its first question
         self.names = NameVocabulary((doc.text for doc in index.documents.values()),
                                     english_words(settings.resolved_model_path()))
         self.bridge = (WordBridge((doc.text for doc in index.documents.values()), multilingual_embedder)

@@ -3,7 +3,7 @@ the cross-lingual leg (multilingual USE), fuse them, then merge overlapping chun
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -16,6 +16,34 @@ from service.metrics import timed
 from service.models import Filters, Passage, RetrievalMode
 from service.query_embedding import CachedQueryEmbedder
 from service.request_errors import InvalidRequestError
+from service.sentence_chunks import SentenceChunks
+
+
+SENTENCES_PER_CHUNK = 3  # sentences searched per chunk wanted, by the legs that rank sentences
+
+
+class _Admitted:
+    """The chunks a scope admits, computed once per query and only if a sentence-ranking leg asks."""
+
+    def __init__(self, index: CorpusIndex, scope: Scope | None) -> None:
+        self._index, self._scope = index, scope
+        self._ids: np.ndarray | None = None
+        self._set: frozenset[int] | None = None
+
+    def array(self) -> np.ndarray | None:
+        if self._scope is None:
+            return None
+        if self._ids is None:
+            docs = {doc_id for doc_id, doc in self._index.documents.items() if self._scope.admits(doc)}
+            self._ids = np.array([c.id for c in self._index.chunks if c.doc_id in docs], dtype=np.int64)
+        return self._ids
+
+    def admits(self, chunk_id: int) -> bool:
+        if self._scope is None:
+            return True
+        if self._set is None:
+            self._set = frozenset(self.array().tolist())
+        return chunk_id in self._set
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,10 +55,19 @@ class RankedChunk:
 
 @dataclass(frozen=True)
 class Ranking:
-    """The fused ranking, and each leg's own (kept so answers can look past fusion's blind spots)."""
+    """The fused ranking, and each leg's own (kept so answers can look past fusion's blind spots).
+
+    `for_answers`: the same ranking with the dense leg on chunk vectors alone, when it differs. The
+    answer model was trained on candidates from that ranking (`make train-answerer`), and fed the
+    sentence-aware one it picks worse on held-out SQuAD (P@1 0.811 -> 0.800; README, 'Retrieval')."""
 
     fused: list[RankedChunk]
     legs: dict[RetrievalMode, list[RankedChunk]]
+    for_answers: Ranking | None = None
+
+    @property
+    def answer_view(self) -> Ranking:
+        return self.for_answers or self
 
     def leg_heads(self, n: int) -> list[RankedChunk]:
         return [item for leg in self.legs.values() for item in leg[:n]]
@@ -51,10 +88,30 @@ class Retrieval:
     lexical_query: str | None = None  # what BM25 searched, when not the question itself
 
 
+_LEG_ORDER = (RetrievalMode.dense, RetrievalMode.lexical, RetrievalMode.multilingual)
+
+
+def _ranked(ranked: dict[RetrievalMode, list[tuple[int, float]]], legs: frozenset[RetrievalMode], fuse: bool,
+            pool: int, rrf_k: int) -> Ranking:
+    """Each leg's list, and their reciprocal rank fusion (or the one leg asked for)."""
+    legs_found = {leg: [RankedChunk(i, s, frozenset({leg})) for i, s in ranked[leg]]
+                  for leg in _LEG_ORDER if ranked.get(leg)}
+    if not fuse:
+        only = next(iter(legs))
+        return Ranking(legs_found.get(only, []), legs_found)
+    found_by: dict[int, set[RetrievalMode]] = {}
+    for leg in _LEG_ORDER:
+        for i, _ in ranked.get(leg, []):
+            found_by.setdefault(i, set()).add(leg)
+    fused = reciprocal_rank_fusion([[i for i, _ in ranked[leg]] for leg in _LEG_ORDER if leg in ranked], k=rrf_k)
+    return Ranking([RankedChunk(int(i), s, frozenset(found_by[i])) for i, s in fused[:pool]], legs_found)
+
+
 class Retriever:
     def __init__(self, index: CorpusIndex, embedder: Embedder, rrf_k: int, query_cache_size: int = 1024,
                  embed_lanes: int = 1, multilingual_embedder: Embedder | None = None,
-                 multilingual_leg: str = "non_english", previous: Retriever | None = None) -> None:
+                 multilingual_leg: str = "non_english", previous: Retriever | None = None,
+                 dense_sentences: bool = True) -> None:
         """`previous`: the retriever of the index this one replaces, over the same models: its query
         embedders, with their cache and batching, are kept (a write must not reset them)."""
         self.index = index
@@ -66,7 +123,8 @@ class Retriever:
                                          or CachedQueryEmbedder(multilingual_embedder, query_cache_size))
         self.multilingual_leg = multilingual_leg
         self.rrf_k = rrf_k
-        self._sentence_chunks: dict[int, list[int]] | None = None  # sentence id -> chunks holding it, on first use
+        self.dense_sentences = dense_sentences
+        self._sentence_chunks: SentenceChunks | None = None  # built on first use
 
     def clear_caches(self) -> None:
         self.queries.clear()
@@ -139,11 +197,12 @@ class Retriever:
         if scope is not None and not any(scope.admits(doc) for doc in self.index.documents.values()):
             return Ranking([], {})
         ranked: dict[RetrievalMode, list[tuple[int, float]]] = {}
+        admitted = _Admitted(self.index, scope)
+        by_chunk_vector = None
         if RetrievalMode.dense in legs:
             vector = query_vector if query_vector is not None else self.queries.embed_query(query)
             with timed("dense"):
-                ranked[RetrievalMode.dense] = [(hit.row, hit.score)
-                                               for hit in self.index.backend.dense(vector, pool, scope)]
+                by_chunk_vector, ranked[RetrievalMode.dense] = self._dense(vector, pool, scope, admitted)
         if RetrievalMode.lexical in legs:
             with timed("lexical"):
                 ranked[RetrievalMode.lexical] = [(hit.row, hit.score) for hit in
@@ -152,52 +211,60 @@ class Retriever:
             vector = (multilingual_vector if multilingual_vector is not None
                       else self.multilingual_queries.embed_query(query))
             with timed("multilingual"):
-                ranked[RetrievalMode.multilingual] = self._multilingual(vector, pool, scope)
-        order = [RetrievalMode.dense, RetrievalMode.lexical, RetrievalMode.multilingual]
-        legs_found = {leg: [RankedChunk(i, s, frozenset({leg})) for i, s in ranked[leg]]
-                      for leg in order if ranked.get(leg)}
-        if not fuse:
-            only = next(iter(legs))
-            return Ranking(legs_found.get(only, []), legs_found)
-        found_by: dict[int, set[RetrievalMode]] = {}
-        for leg in order:
-            for i, _ in ranked.get(leg, []):
-                found_by.setdefault(i, set()).add(leg)
+                ranked[RetrievalMode.multilingual] = self._multilingual(vector, pool, admitted)
         with timed("fuse"):
-            fused = reciprocal_rank_fusion([[i for i, _ in ranked[leg]] for leg in order if leg in ranked],
-                                           k=self.rrf_k)
-        return Ranking([RankedChunk(int(i), s, frozenset(found_by[i])) for i, s in fused[:pool]], legs_found)
+            ranking = _ranked(ranked, legs, fuse, pool, self.rrf_k)
+            if by_chunk_vector is None or by_chunk_vector is ranked.get(RetrievalMode.dense):
+                return ranking
+            return replace(ranking, for_answers=_ranked({**ranked, RetrievalMode.dense: by_chunk_vector}, legs,
+                                                        fuse, pool, self.rrf_k))
 
-    def _multilingual(self, vector: np.ndarray, pool: int, scope: Scope | None) -> list[tuple[int, float]]:
+    def _dense(self, vector: np.ndarray, pool: int, scope: Scope | None, admitted: _Admitted
+               ) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+        """The dense leg: chunks by their own vector, and by their best sentence's, fused, as the
+        cross-lingual leg does. A question is sentence-sized and all-MiniLM-L6-v2 averages a chunk's
+        sentences into something vaguer, so the answering sentence often ranks above its chunk ("How many
+        Chinese residents did Osaka have in 2024?": the 57,396 sentence is 1st, its chunk 15th). The
+        sentence vectors are the answer stage's own; this costs one more vector search, no embedding.
+        Returns the chunk-vector ranking too (see `Ranking.for_answers`)."""
+        by_chunk = [(hit.row, hit.score) for hit in self.index.backend.dense(vector, pool, scope)]
+        if not self.dense_sentences:
+            return by_chunk, by_chunk
+        by_sentence = [hit.row for hit in self.index.backend.similar_sentences(vector, pool * SENTENCES_PER_CHUNK)]
+        return by_chunk, self._fused([i for i, _ in by_chunk], self._chunks_of_sentences(by_sentence, admitted), pool)
+
+    def _multilingual(self, vector: np.ndarray, pool: int, admitted: _Admitted) -> list[tuple[int, float]]:
         """The cross-lingual leg: chunks by their own vector, and by their best sentence's, fused. A
         question is sentence-sized; the encoder averages a long chunk into something vaguer, so the
         sentence that answers often ranks higher than its chunk (57,396 Chinese in Osaka: 4th sentence,
         no chunk in the top 5). Its vectors are in FAISS whatever the backend (small: 512-d)."""
-        allowed = None
-        if scope is not None:
-            admitted_docs = {doc_id for doc_id, doc in self.index.documents.items() if scope.admits(doc)}
-            allowed = np.array([c.id for c in self.index.chunks if c.doc_id in admitted_docs], dtype=np.int64)
-        scores, ids = self.index.multilingual_chunk_vectors.search(vector, pool, allowed)
-        by_chunk = [int(i) for i in ids]
-        admitted = None if allowed is None else set(allowed.tolist())
-        scores, rows = self.index.multilingual_sentence_vectors.search(vector, pool * 3)
-        by_sentence: dict[int, float] = {}
-        for score, row in zip(scores, rows):
+        allowed = admitted.array()
+        _, ids = self.index.multilingual_chunk_vectors.search(vector, pool, allowed)
+        _, rows = self.index.multilingual_sentence_vectors.search(vector, pool * SENTENCES_PER_CHUNK)
+        return self._fused([int(i) for i in ids], self._chunks_of_sentences(rows, admitted), pool)
+
+    def _chunks_of_sentences(self, rows, admitted: _Admitted) -> list[int]:
+        """The chunks holding the ranked sentences, in the order of their best sentence."""
+        order: dict[int, None] = {}
+        for row in rows:
             for chunk_id in self.chunks_of(int(row)):
-                if admitted is None or chunk_id in admitted:
-                    by_sentence.setdefault(chunk_id, float(score))
-        fused = reciprocal_rank_fusion([by_chunk, list(by_sentence)], k=self.rrf_k)
+                if admitted.admits(chunk_id):
+                    order.setdefault(chunk_id, None)
+        return list(order)
+
+    def _fused(self, by_chunk: list[int], by_sentence: list[int], pool: int) -> list[tuple[int, float]]:
+        fused = reciprocal_rank_fusion([by_chunk, by_sentence], k=self.rrf_k)
         return [(int(i), float(s)) for i, s in fused[:pool]]
 
     def chunks_of(self, sentence_id: int) -> list[int]:
         """The chunks that hold a sentence (one, or two where chunks overlap)."""
         if self._sentence_chunks is None:
-            owners: dict[int, list[int]] = {}
-            for chunk in self.index.chunks:
-                for s in self.index.sentences_in(chunk.doc_id, chunk.start, chunk.end):
-                    owners.setdefault(s.id, []).append(chunk.id)
-            self._sentence_chunks = owners
-        return self._sentence_chunks.get(sentence_id, [])
+            self._sentence_chunks = SentenceChunks(self.index)
+        return self._sentence_chunks.of(sentence_id)
+
+    def warm_up(self) -> None:
+        """Build what the first question would otherwise wait for."""
+        self.chunks_of(0)
 
     def top_passages(self, ranking: Ranking, k: int) -> list[Passage]:
         """The fused top k, but never without a leg's first hit: RRF scores a chunk only one retriever

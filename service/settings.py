@@ -97,6 +97,8 @@ class Settings(BaseSettings):
     default_k: int = Field(default=5, ge=1, le=MAX_K, description="Passages returned when a request names no k.")
     rrf_k: int = Field(default=60, ge=1, le=100_000, description="Reciprocal-rank-fusion constant: 1 / (rrf_k + rank).")
     candidate_pool: int = Field(default=30, ge=1, le=10_000, description="Chunks taken from each retriever before fusion.")
+    dense_sentences: bool = Field(default=True, description="The dense leg also ranks chunks by their best sentence "
+                                  "(one more vector search; on Milvus one more round trip). README, 'Retrieval'.")
     query_cache_size: int = Field(default=1024, ge=0, le=10_000_000, description="Query embeddings kept in an LRU cache.")
     multilingual_leg: Literal["non_english", "always", "off"] = Field(
         default="non_english", description="The cross-lingual leg (multilingual USE v3 vectors of chunks and "

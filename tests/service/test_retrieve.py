@@ -13,6 +13,7 @@ from index.corpus import Document, sha256_text
 from service.language import detect_language
 from service.models import Filters, RetrievalMode
 from service.request_errors import InvalidRequestError
+from service.answer_candidates import gather_candidates
 from service.retrieve import RankedChunk, Ranking, Retriever
 from tests.hashing_embedder import MODEL_DIR, CountingEmbedder
 
@@ -146,3 +147,52 @@ def test_overlapping_chunks_of_one_document_merge_into_one_passage(hashing_embed
     [passage] = retriever.passages(ranked, k=5)
     assert (passage.start, passage.end) == (index.chunks[0].start, index.chunks[2].end)
     assert passage.text == text[passage.start:passage.end] and passage.score == 1.0
+
+
+def test_the_dense_leg_finds_a_chunk_through_its_best_sentence(hashing_embedder):
+    """A question is sentence-sized: the one sentence that answers it sits in a long chunk whose vector
+    is diluted by everything else, below a short chunk that merely shares the words. Ranked by chunk
+    vectors alone the digest comes first; by chunk and best sentence fused, the census does."""
+    texts = {
+        "census": "The ward office opened a new library. Parks were cleaned in spring. Buses now run later at night. "
+                  "The festival drew large crowds. Osaka had 57,396 Chinese residents in 2024. Rents rose in the "
+                  "centre. Schools added evening classes. A new bridge crosses the river.",
+        "letters": "Readers wrote many letters this week. Chinese residents rallied. The paper printed some of them. "
+                   "Others asked about parking, trains, taxes, weather, museums and gardens.",
+        "digest": "Osaka is a large city. Its residents like food. Chinese restaurants are popular. The year 2024 "
+                  "was warm.",
+    }
+    docs = {doc_id: Document(id=doc_id, text=text, sha256=sha256_text(text)) for doc_id, text in texts.items()}
+    index = build_index(docs, hashing_embedder, MODEL_DIR, BuildParams(ChunkerSettings(2000, 0), 10_000))
+    question = "How many Chinese residents did Osaka have in 2024?"
+    by_chunk_vector = index.backend.dense(hashing_embedder.embed([question])[0], 3)
+    assert [index.chunks[hit.row].doc_id for hit in by_chunk_vector] == ["digest", "census", "letters"]
+    retriever = Retriever(index, hashing_embedder, rrf_k=60)
+    for mode in (DENSE, HYBRID):
+        retrieval = retriever.retrieve(question, mode, k=2, pool=30)
+        first = retrieval.passages[0]
+        assert (first.doc_id, first.start, first.end) == ("census", 0, len(texts["census"]))
+        assert "Osaka had 57,396 Chinese residents in 2024." in first.text
+        # The answer model was trained on candidates from the chunk-vector ranking: it still gets those.
+        for_answers = retrieval.ranking.answer_view
+        assert [index.chunks[c.chunk_id].doc_id for c in for_answers.legs[DENSE]] == ["digest", "census", "letters"]
+        passages, _ = gather_candidates(retriever, retrieval.ranking, depth=1, leg_depth=0)
+        assert [p.doc_id for p in passages] == ["digest"]
+
+
+@pytest.mark.parametrize("filters,docs", [(Filters(doc_ids=["visa-reform"]), {"visa-reform"}),
+                                          (Filters(publication="Nobody"), set())])
+def test_sentences_of_chunks_a_filter_leaves_out_never_bring_them_back(small_engine, filters, docs):
+    """The sentence vectors are searched without the filter; their chunks are filtered afterwards."""
+    passages = small_engine.search("Underground banks carry the money of the families out of China.", k=50,
+                                   mode=DENSE, filters=filters).passages
+    assert {p.doc_id for p in passages} == docs
+
+
+def test_without_dense_sentences_the_dense_leg_is_chunk_vectors_alone(small_engine):
+    """RUNRI_DENSE_SENTENCES=false (one Milvus round trip less): ranked exactly as the chunk vectors rank."""
+    retriever = Retriever(small_engine.index, small_engine.embedder, rrf_k=60, dense_sentences=False)
+    vector = small_engine.embedder.embed(["foreign workers in Japan"])[0]
+    ranking = retriever.ranking("foreign workers in Japan", DENSE, pool=30, query_vector=vector)
+    assert [c.chunk_id for c in ranking.fused] == [hit.row for hit in small_engine.index.backend.dense(vector, 30)]
+    assert ranking.for_answers is None
