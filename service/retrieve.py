@@ -23,27 +23,25 @@ SENTENCES_PER_CHUNK = 3  # sentences searched per chunk wanted, by the legs that
 
 
 class _Admitted:
-    """The chunks a scope admits, computed once per query and only if a sentence-ranking leg asks."""
+    """Which chunks a scope admits, for the legs that rank sentences and filter their chunks after:
+    asked chunk by chunk (one lookup per article), or as every admitted id for a FAISS id filter."""
 
     def __init__(self, index: CorpusIndex, scope: Scope | None) -> None:
         self._index, self._scope = index, scope
-        self._ids: np.ndarray | None = None
-        self._set: frozenset[int] | None = None
+        self._by_doc: dict[str, bool] = {}
 
     def array(self) -> np.ndarray | None:
         if self._scope is None:
             return None
-        if self._ids is None:
-            docs = {doc_id for doc_id, doc in self._index.documents.items() if self._scope.admits(doc)}
-            self._ids = np.array([c.id for c in self._index.chunks if c.doc_id in docs], dtype=np.int64)
-        return self._ids
+        return np.array([c.id for c in self._index.chunks if self._doc_admitted(c.doc_id)], dtype=np.int64)
 
     def admits(self, chunk_id: int) -> bool:
-        if self._scope is None:
-            return True
-        if self._set is None:
-            self._set = frozenset(self.array().tolist())
-        return chunk_id in self._set
+        return self._scope is None or self._doc_admitted(self._index.chunks[chunk_id].doc_id)
+
+    def _doc_admitted(self, doc_id: str) -> bool:
+        if doc_id not in self._by_doc:
+            self._by_doc[doc_id] = self._scope.admits(self._index.documents[doc_id])
+        return self._by_doc[doc_id]
 
 
 @dataclass(frozen=True, slots=True)
