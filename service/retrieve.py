@@ -1,5 +1,6 @@
 """Retrieval: rank chunks with the dense leg (all-MiniLM-L6-v2), BM25 and, for questions not in English,
-the cross-lingual leg (multilingual USE), fuse them, then merge overlapping chunks into passages."""
+the cross-lingual leg (multilingual USE), fuse them, then merge overlapping chunks into passages. The two
+vector legs rank each chunk by its own vector and by its best sentence's (README, 'Retrieval')."""
 
 from __future__ import annotations
 
