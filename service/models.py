@@ -151,7 +151,10 @@ class Excerpt(Citation):
 class Passage(Citation):
     """A retrieved passage: overlapping chunks of one article merged."""
 
-    score: float
+    score: float = Field(description="Its rank's score, higher first, comparable within one response only: "
+                                     "BM25 for mode lexical; reciprocal-rank fusion otherwise (hybrid fuses the "
+                                     "legs; dense and multilingual fuse each chunk's own vector and its best "
+                                     "sentence's; dense is a cosine with RUNRI_DENSE_SENTENCES=false).")
     retrievers: list[RetrievalMode] = Field(description="Which retrievers ranked this passage.")
     highlights: list[Span] = Field(default_factory=list, description="Sentences supporting the answer.")
 
