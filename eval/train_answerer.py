@@ -14,6 +14,7 @@ read here: their figures come from bench/squad.py.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -63,9 +64,24 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+# The code that decides which candidates a question gets and what their features are: the cache of
+# candidates is keyed by it, so a change to retrieval or features is never trained on stale rows.
+CANDIDATE_CODE = ("service/retrieve.py", "service/sentence_chunks.py", "service/fuse.py",
+                  "service/answer_candidates.py", "service/answer_features.py", "service/vocabulary.py",
+                  "index/lexical.py", "index/sentences.py", "index/chunk.py", "eval/answerer_data.py")
+
+
+def candidates_key(params: Params) -> str:
+    digest = hashlib.sha256()
+    for name in CANDIDATE_CODE:
+        digest.update((REPO_ROOT / name).read_bytes())
+    return f"d{params.depth}-l{params.leg_depth}-{digest.hexdigest()[:12]}"
+
+
 def training_table(params: Params) -> CandidateTable:
-    """Candidates of every training question, cached by depth (the index build dominates the cost)."""
-    path = CACHE / f"train-d{params.depth}-l{params.leg_depth}.npz"
+    """Candidates of every training question, cached by depth and by the code that makes them (the
+    index build dominates the cost)."""
+    path = CACHE / f"train-{candidates_key(params)}.npz"
     if path.exists():
         data = np.load(path, allow_pickle=False)
         return CandidateTable(data["features"], data["labels"], data["question_index"], data["sentence_ids"],
