@@ -64,17 +64,24 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-# The code that decides which candidates a question gets and what their features are: the cache of
-# candidates is keyed by it, so a change to retrieval or features is never trained on stale rows.
-CANDIDATE_CODE = ("service/retrieve.py", "service/sentence_chunks.py", "service/fuse.py",
-                  "service/answer_candidates.py", "service/answer_features.py", "service/vocabulary.py",
-                  "index/lexical.py", "index/sentences.py", "index/chunk.py", "eval/answerer_data.py")
+# Everything that can change a training candidate or its features: the index (chunks, sentences,
+# vectors), the service (retrieval, features) and how the SQuAD split is indexed. A hand-picked list
+# of files would go stale; a change anywhere here costs one recomputation (a few minutes).
+CANDIDATE_CODE = ("index", "service", "eval/squad.py", "eval/squad_index.py", "eval/answerer_data.py")
+
+
+def candidate_sources(root: Path) -> list[Path]:
+    files: list[Path] = []
+    for name in CANDIDATE_CODE:
+        path = root / name
+        files.extend(sorted(path.rglob("*.py")) if path.is_dir() else [path])
+    return files
 
 
 def candidates_key(params: Params) -> str:
     digest = hashlib.sha256()
-    for name in CANDIDATE_CODE:
-        digest.update((REPO_ROOT / name).read_bytes())
+    for path in candidate_sources(REPO_ROOT):
+        digest.update(str(path.relative_to(REPO_ROOT)).encode() + b"\0" + path.read_bytes())
     return f"d{params.depth}-l{params.leg_depth}-{digest.hexdigest()[:12]}"
 
 

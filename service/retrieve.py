@@ -4,6 +4,7 @@ vector legs rank each chunk by its own vector and by its best sentence's (README
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -201,7 +202,7 @@ class Retriever:
         if RetrievalMode.dense in legs:
             vector = query_vector if query_vector is not None else self.queries.embed_query(query)
             with timed("dense"):
-                by_chunk_vector, ranked[RetrievalMode.dense] = self._dense(vector, pool, scope, admitted)
+                ranked[RetrievalMode.dense], by_chunk_vector = self._dense(vector, pool, scope, admitted)
         if RetrievalMode.lexical in legs:
             with timed("lexical"):
                 ranked[RetrievalMode.lexical] = [(hit.row, hit.score) for hit in
@@ -213,24 +214,24 @@ class Retriever:
                 ranked[RetrievalMode.multilingual] = self._multilingual(vector, pool, admitted)
         with timed("fuse"):
             ranking = _ranked(ranked, legs, fuse, pool, self.rrf_k)
-            if by_chunk_vector is None or by_chunk_vector is ranked.get(RetrievalMode.dense):
+            if by_chunk_vector is None:
                 return ranking
             return replace(ranking, for_answers=_ranked({**ranked, RetrievalMode.dense: by_chunk_vector}, legs,
                                                         fuse, pool, self.rrf_k))
 
     def _dense(self, vector: np.ndarray, pool: int, scope: Scope | None, admitted: _Admitted
-               ) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+               ) -> tuple[list[tuple[int, float]], list[tuple[int, float]] | None]:
         """The dense leg: chunks by their own vector, and by their best sentence's, fused, as the
         cross-lingual leg does. A question is sentence-sized and all-MiniLM-L6-v2 averages a chunk's
         sentences into something vaguer, so the answering sentence often ranks above its chunk ("How many
         Chinese residents did Osaka have in 2024?": the 57,396 sentence is 1st, its chunk 15th). The
         sentence vectors are the answer stage's own; this costs one more vector search, no embedding.
-        Returns the chunk-vector ranking too (see `Ranking.for_answers`)."""
+        Returns the leg's list, and the chunk-vector list when it differs (see `Ranking.for_answers`)."""
         by_chunk = [(hit.row, hit.score) for hit in self.index.backend.dense(vector, pool, scope)]
         if not self.dense_sentences:
-            return by_chunk, by_chunk
+            return by_chunk, None
         by_sentence = [hit.row for hit in self.index.backend.similar_sentences(vector, pool * SENTENCES_PER_CHUNK)]
-        return by_chunk, self._fused([i for i, _ in by_chunk], self._chunks_of_sentences(by_sentence, admitted), pool)
+        return self._fused([i for i, _ in by_chunk], self._chunks_of_sentences(by_sentence, admitted), pool), by_chunk
 
     def _multilingual(self, vector: np.ndarray, pool: int, admitted: _Admitted) -> list[tuple[int, float]]:
         """The cross-lingual leg: chunks by their own vector, and by their best sentence's, fused. A
@@ -242,7 +243,7 @@ class Retriever:
         _, rows = self.index.multilingual_sentence_vectors.search(vector, pool * SENTENCES_PER_CHUNK)
         return self._fused([int(i) for i in ids], self._chunks_of_sentences(rows, admitted), pool)
 
-    def _chunks_of_sentences(self, rows, admitted: _Admitted) -> list[int]:
+    def _chunks_of_sentences(self, rows: Iterable[int], admitted: _Admitted) -> list[int]:
         """The chunks holding the ranked sentences, in the order of their best sentence."""
         order: dict[int, None] = {}
         for row in rows:

@@ -9,14 +9,17 @@ import eval.train_answerer as train
 from service.settings import REPO_ROOT
 
 
-def test_every_file_the_key_reads_exists():
-    assert all((REPO_ROOT / name).is_file() for name in train.CANDIDATE_CODE)
+def test_the_key_reads_the_retrieval_and_feature_code():
+    read = {str(p.relative_to(REPO_ROOT)) for p in train.candidate_sources(REPO_ROOT)}
+    assert {"service/retrieve.py", "service/answer_features.py", "index/store.py", "eval/answerer_data.py"} <= read
+    assert "eval/train_answerer.py" not in read  # retraining with other parameters reuses the candidates
 
 
 def test_the_key_changes_with_the_retrieval_code_and_the_depth(tmp_path, monkeypatch):
-    for name in train.CANDIDATE_CODE:
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(REPO_ROOT / name, tmp_path / name)
+    for path in train.candidate_sources(REPO_ROOT):
+        copy = tmp_path / path.relative_to(REPO_ROOT)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, copy)
     monkeypatch.setattr(train, "REPO_ROOT", tmp_path)
     params = train.Params()
     before = train.candidates_key(params)
