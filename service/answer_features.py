@@ -132,11 +132,14 @@ class FeatureExtractor:
         q_content_words = {w for w in q_words_lower if w not in _STOPWORDS}
         q_idf = {t: vocab.idf(t) for t in q_tokens}
         q_rare = {t for t, idf in q_idf.items() if idf > 0.5}
-        q_total = sum(q_idf.values())
+        q_total = math.fsum(q_idf.values())
         q_unknown = _share_missing(q_names, {t for t in q_names if vocab.knows(t)})
 
         def coverage(tokens: frozenset[str]) -> float:
-            return sum(q_idf[t] for t in q_tokens & tokens) / q_total if q_total else 0.0
+            # fsum: the same words give the same value whatever order the set yields them in (string
+            # hashes, and so set order, change between processes; a plain sum then broke ties between
+            # sentences differently in each run of make train-answerer)
+            return math.fsum(q_idf[t] for t in q_tokens & tokens) / q_total if q_total else 0.0
 
         ids = [c.sentence.id for c in candidates]
         neighbours = [self._neighbours(c.sentence) for c in candidates]

@@ -91,8 +91,8 @@ class SentenceVocabulary:
 
     def coverage(self, question_tokens: set[str] | frozenset[str], tokens: set[str] | frozenset[str]) -> float:
         """IDF-weighted share of the question's words found in `tokens` (1.0 = all of them)."""
-        total = sum(self.idf(t) for t in question_tokens)
-        return sum(self.idf(t) for t in question_tokens & tokens) / total if total else 0.0
+        total = math.fsum(self.idf(t) for t in question_tokens)  # fsum: independent of set order
+        return math.fsum(self.idf(t) for t in question_tokens & tokens) / total if total else 0.0
 
     def knows(self, token: str) -> bool:
         """Whether any article uses the token, in its text or its catalog metadata."""
