@@ -29,6 +29,7 @@ class BuildParams:
     milvus: object | None = None  # an index.milvus.MilvusConfig: build into Milvus instead of FAISS
     chunk_storage: str = "auto"  # see index.dense.STORAGE
     sentence_storage: str = "auto"
+    compute: str = "float32"  # how the MiniLM batches were computed, recorded in the manifest
 
     @property
     def backend(self) -> str:
@@ -102,6 +103,7 @@ def build_index(
         library_versions=library_versions(),
         build_seconds=round(time.perf_counter() - started, 3),
         built_at=utc_now(),
+        build_compute=params.compute,
     )
     return CorpusIndex(manifest, documents, chunks, sentences, backend, added_ids, multilingual=multilingual)
 

@@ -1,6 +1,6 @@
 """Embeddings cached by text hash, so a rebuild embeds only the texts that changed.
 
-One folder per model (its config hash and precision: another model never reads these vectors), two
+One folder per model (its config hash, precision and batch arithmetic: another model never reads these vectors), two
 files: `keys.npy` (16-byte BLAKE2 digests of the texts) and `vectors.npy` (float32 rows, exactly what
 the model returned). `save()` keeps only the texts the last build used, so the cache follows the
 corpus instead of growing forever, and writes both files atomically (a crash leaves the old cache).
@@ -73,8 +73,9 @@ class CachedEmbedder:
             _remove(self.folder / previous)
 
 
-def cache_folder(root: Path, model_sha256: str, precision: str) -> Path:
-    return root / f"{model_sha256[:16]}-{precision}"
+def cache_folder(root: Path, model_sha256: str, precision: str, compute: str = "float32") -> Path:
+    """One folder per model and arithmetic: a float32 build never reads vectors a bfloat16 one computed."""
+    return root / (f"{model_sha256[:16]}-{precision}" + ("" if compute == "float32" else f"-{compute}"))
 
 
 def _read(folder: Path, dimension: int) -> dict[bytes, np.ndarray]:

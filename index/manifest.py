@@ -47,6 +47,9 @@ class Manifest(BaseModel):
     library_versions: dict[str, str]
     build_seconds: float
     built_at: str
+    # How the full build computed its MiniLM batches: "float32" (ONNX Runtime) or "bfloat16" (torch, AMX;
+    # live writes since are float32). Not in the fingerprint: the vectors agree to cosine 0.99995.
+    build_compute: str = "float32"
 
     def stale_reasons(self, current: Fingerprint) -> list[str]:
         """Why this index no longer matches the corpus/model/chunking; empty when fresh."""

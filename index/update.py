@@ -130,6 +130,7 @@ def _next(index: CorpusIndex, documents: dict[str, Document], chunks: list[Chunk
         library_versions=old.library_versions,
         build_seconds=old.build_seconds,
         built_at=utc_now(),
+        build_compute=old.build_compute,
     )
     return CorpusIndex(manifest, documents, chunks, sentences, backend, frozenset(added_ids), index.build_name,
                        delta=delta, multilingual=multilingual)

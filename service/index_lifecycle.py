@@ -50,12 +50,14 @@ def load_documents(settings: Settings) -> Corpus:
     return Corpus({**seeds, **added}, frozenset(added))
 
 
-def embedder_for(settings: Settings) -> Embedder:
+def embedder_for(settings: Settings, compute: str = "float32") -> Embedder:
+    """`compute`: the arithmetic; only a full build passes RUNRI_BUILD_COMPUTE, so a served
+    process's live writes never load torch."""
     import faiss
 
     faiss.omp_set_num_threads(settings.faiss_threads)  # one thread beats two for single queries
     return load_embedder(settings.resolved_model_path(), settings.embed_batch_size, settings.torch_threads,
-                         settings.model_precision, settings.onnx_dir, settings.build_threads or 1)
+                         settings.model_precision, settings.onnx_dir, settings.build_threads or 1, compute)
 
 
 def multilingual_embedder_for(settings: Settings, threads: int | None = None) -> Embedder | None:
@@ -114,14 +116,17 @@ def build(settings: Settings, force: bool = False, progress: bool = False,
         milvus=milvus_config(settings),
         chunk_storage=settings.chunk_vector_storage,
         sentence_storage=settings.sentence_vector_storage,
+        compute=settings.build_compute,
     )
     if settings.embed_cache:  # a rebuild embeds only the texts that changed, and loads no model if none did
         model = model_info(settings.resolved_model_path(), settings.model_precision)
-        folder = cache_folder(settings.data_dir / EMBED_CACHE_DIR, model.config_sha256, settings.model_precision)
+        folder = cache_folder(settings.data_dir / EMBED_CACHE_DIR, model.config_sha256, settings.model_precision,
+                              settings.build_compute)
         embedder = (CachedEmbedder(embedder, folder) if embedder is not None else
-                    CachedEmbedder(lambda: embedder_for(settings), folder, model.dimension, model.name))
+                    CachedEmbedder(lambda: embedder_for(settings, settings.build_compute), folder, model.dimension,
+                                   model.name))
     else:
-        embedder = embedder or embedder_for(settings)
+        embedder = embedder or embedder_for(settings, settings.build_compute)
     if progress:  # the CLI's build: say what the silent seconds before the first bar are for
         print(f"building the index of {len(corpus.documents)} documents in {settings.data_dir}; loading the model...",
               file=sys.stderr, flush=True)

@@ -47,3 +47,21 @@ def test_a_rebuild_embeds_only_changed_texts_and_each_text_once(tmp_path, settin
     assert np.array_equal(rebuilt.chunk_vectors.rows(same), index.chunk_vectors.rows(same))
     assert rebuilt.chunk_vectors.rows([len(rebuilt.chunks) - 1]) @ HashEmbedder().embed(
         ["Osaka grew too. Kobe shrank."])[0] > 0.999
+
+
+def test_a_bfloat16_build_is_recorded_and_a_float32_build_never_reads_its_vectors(small_seeds, tmp_path, engine):
+    """RUNRI_BUILD_COMPUTE=bfloat16 is written in the manifest, and its embeddings are cached apart:
+    a float32 build over the same data folder afterwards embeds afresh with ONNX Runtime."""
+    from service.index_lifecycle import build
+    from service.settings import Settings
+
+    where = {"data_dir": tmp_path / "data", "seeds_dir": small_seeds}
+    fast, built = build(Settings(**where, build_compute="bfloat16"), force=True)
+    exact, _ = build(Settings(**where), force=True)
+    assert built and fast.manifest.build_compute == "bfloat16" and exact.manifest.build_compute == "float32"
+    rows = list(range(len(exact.chunks)))
+    onnx = engine.embedder.embed([c.text for c in exact.chunks])
+    assert (exact.chunk_vectors.rows(rows) * onnx).sum(axis=1).min() > 0.999999
+    assert (fast.chunk_vectors.rows(rows) * onnx).sum(axis=1).min() < 0.999999
+    assert sorted(p.name.split("-", 1)[1] for p in (tmp_path / "data" / "embed-cache").iterdir()) == [
+        "float32", "float32-bfloat16"]

@@ -62,3 +62,14 @@ def test_a_large_index_stores_the_multilingual_vectors_as_compactly_as_the_other
     legs = [index.chunk_vectors, index.sentence_vectors, index.multilingual_chunk_vectors,
             index.multilingual_sentence_vectors]
     assert [(leg.kind, leg.storage) for leg in legs] == [("ivf", "sq8")] * 4
+
+
+def test_a_build_embeds_on_two_workers_what_one_thread_would_in_the_same_order(encoder):
+    """`runri index build` gives the encoder every core: a build's many texts are split between worker
+    threads, and each text gets the vector one thread gives it (to float noise), in the input's order."""
+    texts = [f"{SENTENCES[i % 3]} Paragraph {i} adds {'more words ' * (i % 9)}." for i in range(300)]
+    assert len(texts) >= encoder.PARALLEL_FROM
+    one = encoder.embed(texts)
+    two = load_multilingual_embedder(2).embed(texts)
+    assert two.shape == (300, DIMENSION)
+    assert np.abs(two - one).max() < 1e-5

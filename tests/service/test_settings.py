@@ -48,6 +48,9 @@ def test_a_token_read_from_a_file_loses_its_newline(environ):
     ({"RUNRI_BACKEND": "chroma"}, ["RUNRI_BACKEND='chroma': Input should be 'faiss' or 'milvus'"]),
     ({"RUNRI_MILVUS_URI": "ftp://milvus"}, ["RUNRI_MILVUS_URI='ftp://milvus': must be a Milvus Lite file path"]),
     ({"RUNRI_SENTENCE_VECTOR_STORAGE": "pq"}, ["RUNRI_SENTENCE_VECTOR_STORAGE='pq'"]),
+    ({"RUNRI_BUILD_COMPUTE": "fp8"}, ["RUNRI_BUILD_COMPUTE='fp8': Input should be 'float32' or 'bfloat16'"]),
+    ({"RUNRI_BUILD_COMPUTE": "bfloat16", "RUNRI_MODEL_PRECISION": "int8"},
+     ["RUNRI_BUILD_COMPUTE=bfloat16 needs RUNRI_MODEL_PRECISION=float32 (got int8)"]),
     ({"RUNRI_API_TOKN": "s3cret"}, ["RUNRI_API_TOKN is not a setting (did you mean RUNRI_API_TOKEN?)"]),
     ({"RUNRI_EMBED_BATCH_SIZE": "0", "RUNRI_DEFAULT_K": "900"},
      ["RUNRI_EMBED_BATCH_SIZE='0'", "RUNRI_DEFAULT_K='900'"]),  # every problem at once
