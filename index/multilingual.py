@@ -72,9 +72,9 @@ class MultilingualEmbedder:
         return vectors
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=2)
 def load_multilingual_embedder(threads: int = 1) -> MultilingualEmbedder:
-    """One encoder per process, shared by the service, the CLI and the tests."""
+    """One encoder per thread count and process, shared by the service, the CLI and the tests."""
     return MultilingualEmbedder(threads)
 
 
