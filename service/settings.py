@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     build_compute: Literal["float32", "bfloat16"] = Field(
         default="float32", description="How a full build computes its MiniLM batches. float32: ONNX Runtime, the "
                                        "same vectors on every machine. bfloat16: torch with bfloat16 matrix "
-                                       "products, 1.9x faster builds on a CPU with AMX, vectors within cosine "
+                                       "products, 1.7x faster builds on a CPU with AMX, vectors within cosine "
                                        "0.99995 of float32 (README, Benchmarks). Live writes stay float32.")
     torch_threads: int = Field(default=1, ge=1, le=256, description="Intra-op threads for the model (see index/embed.py).")
     build_threads: int | None = Field(
