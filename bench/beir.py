@@ -165,6 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rrf-k", type=int, default=Settings().rrf_k)
     parser.add_argument("--sentence-leg", action="store_true",
                         help="also score the dense leg with sentence vectors, as the service does")
+    parser.add_argument("--compute", choices=["float32", "bfloat16"], default="float32",
+                        help="as RUNRI_BUILD_COMPUTE: bfloat16 embeds on every core with bfloat16 matrix products "
+                             "(use with --no-cache: the cache holds float32 vectors)")
     parser.add_argument("--torch-threads", type=int, default=None,
                         help="torch intra-op threads (default: as index.embed sets them)")
     args = parser.parse_args(argv)
@@ -185,7 +188,10 @@ def main(argv: list[str] | None = None) -> int:
 
     model_path = Settings().resolved_model_path()
     start = time.perf_counter()
-    embedder = load_embedder(model_path, 64)
+    if args.compute == "bfloat16" and not args.no_cache:
+        parser.error("--compute bfloat16 needs --no-cache (the cached vectors are float32)")
+    embedder = (load_embedder(model_path, 64) if args.compute == "float32" else
+                load_embedder(model_path, 64, batch_threads=len(os.sched_getaffinity(0)), compute="bfloat16"))
     timings["model_load_s"] = time.perf_counter() - start
     if args.torch_threads:
         torch.set_num_threads(args.torch_threads)
@@ -248,7 +254,8 @@ def main(argv: list[str] | None = None) -> int:
         "config": {"bm25_k1": 1.5 if args.bm25_k1 is None else args.bm25_k1,
                    "bm25_b": 0.75 if args.bm25_b is None else args.bm25_b, "rrf_k": args.rrf_k,
                    "top": TOP, "fusion_pool": POOL, "model": str(model_path), "max_tokens": embedder.max_tokens,
-                   "doc_text": 'title + " " + text', "sentence_leg": args.sentence_leg},
+                   "doc_text": 'title + " " + text', "sentence_leg": args.sentence_leg,
+                   "compute": args.compute},
         "results": results, "dense_truncation": token_lengths(embedder, texts), "timings": timings,
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(),
                     "python": platform.python_version(), "torch_threads": torch.get_num_threads(),
