@@ -61,7 +61,7 @@ class SentenceTransformerEmbedder:
         self.precision = precision
         self.runtime = "torch"
         self._onnx = None
-        if onnx_dir is not None and precision == "float32":
+        if onnx_dir is not None and precision == "float32" and compute == "float32":  # bfloat16 runs on torch
             self._onnx = _onnx_or_none(self, model_path, onnx_dir, threads, batch_threads)
         if self._onnx is not None:
             self.runtime = "onnxruntime"

@@ -2,7 +2,7 @@
 fusion, and a sentence lies in one chunk, or in two or three where chunks overlap.
 
 Kept as two int32 arrays (CSR: each sentence's slice of chunk ids), not a dict of lists: at a million
-chunks the dict would take about 300 MB, the arrays about 20 MB.
+chunks the dict would take about 300 MB, the arrays about 30 MB (2.9 MiB measured at 100k chunks).
 """
 
 from __future__ import annotations

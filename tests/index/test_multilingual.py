@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
@@ -70,6 +72,19 @@ def test_a_build_embeds_on_two_workers_what_one_thread_would_in_the_same_order(e
     texts = [f"{SENTENCES[i % 3]} Paragraph {i} adds {'more words ' * (i % 9)}." for i in range(300)]
     assert len(texts) >= encoder.PARALLEL_FROM
     one = encoder.embed(texts)
-    two = load_multilingual_embedder(2).embed(texts)
+    parallel = load_multilingual_embedder(2)
+    workers: set[str] = set()
+    encode = parallel._model.encode
+
+    def recording(part):  # the real encoder, noting which thread ran each slice
+        workers.add(threading.current_thread().name)
+        return encode(part)
+
+    parallel._model.encode = recording
+    try:
+        two = parallel.embed(texts)
+    finally:
+        del parallel._model.encode
+    assert len(workers) == 2 and all(name.startswith("use-embed") for name in workers)
     assert two.shape == (300, DIMENSION)
     assert np.abs(two - one).max() < 1e-5
