@@ -11,17 +11,19 @@ import json
 import math
 import os
 import shutil
+import sys
 import uuid
-from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from index.backend import BM25_DIR, FaissBackend, SearchBackend
-from index.chunk import Chunk
 from index.corpus import Document, load_corpus, write_corpus
 from index.errors import DiskFullError, IndexCorruptError, IndexMissingError, IndexStaleError
 from index.manifest import Fingerprint, Manifest
 from index.multilingual import MultilingualVectors
+from index.rows import ChunkRows, SentenceRows
 from index.segments import SEGMENTS_DIR, Segment, read_document, read_segment, write_segment
 from index.sentences import Sentence
 
@@ -56,8 +58,8 @@ class CorpusIndex:
 
     manifest: Manifest
     documents: dict[str, Document]
-    chunks: list[Chunk]
-    sentences: list[Sentence]
+    chunks: ChunkRows
+    sentences: SentenceRows
     backend: SearchBackend
     added_ids: frozenset[str] = frozenset()  # documents added at run time, not from seeds/
     build_name: str | None = None  # the build directory this was loaded from or saved to
@@ -66,25 +68,21 @@ class CorpusIndex:
     # directory whatever the backend: it is small (512-d, one row per chunk and sentence). A write's
     # segment carries its rows; a full save folds them in.
     multilingual: MultilingualVectors | None = None
-    _sentence_starts: dict[str, list[int]] = field(default_factory=dict, repr=False)
-    _sentence_rows: dict[str, list[int]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        for sentence in self.sentences:  # stored in document order
-            self._sentence_starts.setdefault(sentence.doc_id, []).append(sentence.start)
-            self._sentence_rows.setdefault(sentence.doc_id, []).append(sentence.id)
+        # Rows given as lists (a build, tests) are kept as arrays like loaded ones (index/rows.py).
+        if not isinstance(self.chunks, ChunkRows):
+            self.chunks = ChunkRows.of(self.chunks, self.documents)
+        if not isinstance(self.sentences, SentenceRows):
+            self.sentences = SentenceRows.of(self.sentences)
 
     def sentences_in(self, doc_id: str, start: int, end: int) -> list[Sentence]:
         """Sentences of `doc_id` that overlap [start, end), in order."""
-        starts = self._sentence_starts.get(doc_id, [])
-        rows = self._sentence_rows.get(doc_id, [])
-        lo = max(bisect_right(starts, start) - 1, 0)
-        hi = bisect_left(starts, end)
-        return [s for s in (self.sentences[r] for r in rows[lo:hi]) if s.end > start and s.start < end]
+        return [self.sentences[r] for r in self.sentences.overlapping(doc_id, start, end)]
 
-    def sentence_rows(self, doc_id: str) -> list[int]:
+    def sentence_rows(self, doc_id: str) -> range:
         """The ids of `doc_id`'s sentences, in order (none for an unknown document)."""
-        return self._sentence_rows.get(doc_id, [])
+        return self.sentences.block(doc_id)
 
     def text_of(self, doc_id: str, start: int, end: int) -> str:
         return self.documents[doc_id].text[start:end]
@@ -202,7 +200,7 @@ def estimated_bytes(index: CorpusIndex, delta: Delta | None = None) -> int:
     """About what saving `index` writes (float32 vectors, the rows, BM25, texts): the whole build, or
     with a `delta` only its segment and BM25."""
     dimension = index.manifest.fingerprint.model.dimension
-    chunk_text = sum(len(c.text.encode("utf-8")) for c in index.chunks)
+    chunk_text = index.chunks.text_chars()  # characters: bytes for English text
     bm25 = int(1.4 * chunk_text)
     if delta is not None:
         segment = delta.segment
@@ -291,19 +289,16 @@ def load_index(data_dir: Path, documents: dict[str, Document], expected: Fingerp
     directory = (data_dir / CURRENT).resolve()
     _check_files(directory, manifest)
     try:
-        chunks = [Chunk(**row) for row in _read_jsonl(directory / CHUNKS)]
-        sentences = [Sentence(**row) for row in _read_jsonl(directory / SENTENCES)]
+        chunks = _read_chunk_rows(directory / CHUNKS, documents, directory)
+        sentences = _read_sentence_rows(directory / SENTENCES)
         segments = [read_segment(directory / SEGMENTS_DIR / name) for name in manifest.segments]
-        base_rows = len(chunks)
-        for segment in segments:
-            doc = segment.document
-            chunks += [Chunk(len(chunks) + i, doc.id, s, e, doc.text[s:e]) for i, (s, e) in enumerate(segment.chunk_spans)]
-            sentences += [Sentence(len(sentences) + i, doc.id, s, e) for i, (s, e) in enumerate(segment.sentence_spans)]
+        for segment in segments:  # segment chunks are cut from their own text: nothing to check
+            chunks = chunks.extended(segment.document.id, segment.chunk_spans)
+            sentences = sentences.extended(segment.document.id, segment.sentence_spans)
         if manifest.fingerprint.backend == "milvus":
             backend = _open_milvus(manifest, milvus, chunks, sentences)
         else:
-            backend = FaissBackend.load(directory, [c.doc_id for c in chunks], [s.doc_id for s in sentences],
-                                        documents, [(g.chunk_vectors, g.sentence_vectors) for g in segments])
+            backend = FaissBackend.load(directory, chunks.doc_ids(), sentences.doc_ids(), documents, [(g.chunk_vectors, g.sentence_vectors) for g in segments])
         multilingual = None
         if manifest.fingerprint.multilingual_model is not None:
             multilingual = MultilingualVectors.load(directory)
@@ -320,12 +315,11 @@ def load_index(data_dir: Path, documents: dict[str, Document], expected: Fingerp
     if mismatched:
         raise IndexCorruptError(f"index in {directory} is inconsistent: {mismatched} (found, manifest); "
                                 f"{REBUILD_HINT}")
-    _check_chunk_offsets(chunks[:base_rows], documents, directory)  # segment chunks are cut from their text
     return CorpusIndex(manifest, documents, chunks, sentences, backend, added_ids, build_name,
                        multilingual=multilingual)
 
 
-def _open_milvus(manifest: Manifest, config, chunks: list[Chunk], sentences: list[Sentence]):
+def _open_milvus(manifest: Manifest, config, chunks: ChunkRows, sentences: SentenceRows):
     from index.milvus import MilvusBackend
 
     if config is None:
@@ -342,12 +336,30 @@ def _check_files(directory: Path, manifest: Manifest) -> None:
                                     f"{REBUILD_HINT}")
 
 
-def _check_chunk_offsets(chunks: list[Chunk], documents: dict[str, Document], directory: Path) -> None:
-    for chunk in chunks:
-        doc = documents.get(chunk.doc_id)
-        if doc is None or doc.text[chunk.start:chunk.end] != chunk.text:
-            raise IndexCorruptError(f"chunk {chunk.id} in {directory} no longer matches {chunk.doc_id}; "
+def _read_chunk_rows(path: Path, documents: dict[str, Document], directory: Path) -> ChunkRows:
+    """The base chunk rows, each checked against its document's text as it is read (the stored text is
+    then dropped: a chunk's text is cut from its document on access)."""
+    doc_ids, starts, ends = [], array("i"), array("i")
+    for position, row in enumerate(_iter_jsonl(path)):
+        doc = documents.get(row["doc_id"])
+        if row["id"] != position or doc is None or doc.text[row["start"]:row["end"]] != row["text"]:
+            raise IndexCorruptError(f"chunk {row['id']} in {directory} no longer matches {row['doc_id']}; "
                                     f"{REBUILD_HINT}")
+        doc_ids.append(doc.id)
+        starts.append(row["start"])
+        ends.append(row["end"])
+    return ChunkRows.from_spans(doc_ids, starts, ends, documents=documents)
+
+
+def _read_sentence_rows(path: Path) -> SentenceRows:
+    doc_ids, starts, ends = [], array("i"), array("i")
+    for position, row in enumerate(_iter_jsonl(path)):
+        if row["id"] != position:
+            raise ValueError(f"sentence row {position} has id {row['id']}")
+        doc_ids.append(sys.intern(row["doc_id"]))
+        starts.append(row["start"])
+        ends.append(row["end"])
+    return SentenceRows.from_spans(doc_ids, starts, ends)
 
 
 def _point_current_at(data_dir: Path, build_dir: Path) -> None:
@@ -380,9 +392,11 @@ def _write_jsonl(path: Path, rows) -> None:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def _read_jsonl(path: Path) -> list[dict]:
+def _iter_jsonl(path: Path) -> Iterator[dict]:
     with path.open(encoding="utf-8") as lines:
-        return [json.loads(line) for line in lines if line.strip()]
+        for line in lines:
+            if line.strip():
+                yield json.loads(line)
 
 
 def _fsync_tree(directory: Path, files: list[Path] | None = None) -> None:

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.chunk import Chunk, ChunkerSettings, chunk_documents
+from index.chunk import ChunkerSettings, chunk_documents
 from index.corpus import Document
 from index.dense import IvfParams
 from index.embed import Embedder
 from index.manifest import Manifest, utc_now
 from index.multilingual import MultilingualVectors
-from index.sentences import Sentence, split_sentences
+from index.rows import ChunkRows, SentenceRows
+from index.sentences import split_sentences
 from index.segments import Segment
 from index.store import CorpusIndex, Delta
 
@@ -71,10 +72,9 @@ def add_segment(index: CorpusIndex, segment: Segment) -> CorpusIndex:
         multilingual = multilingual.with_added(segment.multilingual_chunk_vectors,
                                                segment.multilingual_sentence_vectors)
     doc = segment.document
-    chunks = [Chunk(len(index.chunks) + i, doc.id, s, e, doc.text[s:e]) for i, (s, e) in enumerate(segment.chunk_spans)]
-    sentences = [Sentence(len(index.sentences) + i, doc.id, s, e) for i, (s, e) in enumerate(segment.sentence_spans)]
     documents = {**index.documents, doc.id: doc}
-    all_chunks, all_sentences = index.chunks + chunks, index.sentences + sentences
+    all_chunks = index.chunks.extended(doc.id, segment.chunk_spans, documents=documents)
+    all_sentences = index.sentences.extended(doc.id, segment.sentence_spans)
     backend = index.backend.with_added(documents, all_chunks, all_sentences, segment.chunk_vectors,
                                        segment.sentence_vectors)
     return _next(index, documents, all_chunks, all_sentences, backend, index.added_ids | {doc.id},
@@ -83,18 +83,15 @@ def add_segment(index: CorpusIndex, segment: Segment) -> CorpusIndex:
 
 
 def remove_document(index: CorpusIndex, doc_id: str, params: UpdateParams) -> CorpusIndex:
-    chunks = [Chunk(i, c.doc_id, c.start, c.end, c.text)
-              for i, c in enumerate(c for c in index.chunks if c.doc_id != doc_id)]
-    sentences = [Sentence(i, s.doc_id, s.start, s.end)
-                 for i, s in enumerate(s for s in index.sentences if s.doc_id != doc_id)]
     documents = {k: v for k, v in index.documents.items() if k != doc_id}
+    chunks = index.chunks.without(doc_id, documents=documents)
+    sentences = index.sentences.without(doc_id)
     backend = index.backend.without_document(doc_id, documents, chunks, sentences, params.approximate_threshold,
                                              params.ivf)
     segments = [name for name in index.manifest.segments if name != doc_id]
     multilingual = index.multilingual
     if multilingual is not None:
-        keep_chunks = np.array([c.doc_id != doc_id for c in index.chunks])
-        keep_sentences = np.array([s.doc_id != doc_id for s in index.sentences])
+        keep_chunks, keep_sentences = index.chunks.without_mask(doc_id), index.sentences.without_mask(doc_id)
         multilingual = multilingual.without_rows(keep_chunks, keep_sentences, params.approximate_threshold, params.ivf)
     return _next(index, documents, chunks, sentences, backend, index.added_ids - {doc_id}, segments,
                  Delta(index.build_name, index.manifest.segments, removed=doc_id), multilingual)
@@ -114,7 +111,7 @@ def embed_in_batches(embedder: Embedder, texts: list[str], batch: int, progress:
     return vectors
 
 
-def _next(index: CorpusIndex, documents: dict[str, Document], chunks: list[Chunk], sentences: list[Sentence],
+def _next(index: CorpusIndex, documents: dict[str, Document], chunks: ChunkRows, sentences: SentenceRows,
           backend, added_ids: frozenset[str], segments: list[str], delta: Delta,
           multilingual: MultilingualVectors | None = None) -> CorpusIndex:
     old = index.manifest  # same model and chunking: only the documents change in the fingerprint

@@ -119,7 +119,7 @@ class Ingestor:
         with self._writing() as engine:
             self._removable(engine, doc_id)
             report("saving")
-            chunks = sum(c.doc_id == doc_id for c in engine.index.chunks)
+            chunks = len(engine.index.chunks.block(doc_id))
             index = remove_document(engine.index, doc_id, update_params(self.settings))
             save_index(index, self.settings.data_dir)
             report("publishing")
@@ -210,5 +210,5 @@ def _make_id(title: str | None, sha: str) -> str:
 
 def _added(engine: Engine, doc: Document, created: bool, message: str) -> AddResult:
     return AddResult(id=doc.id, created=created, message=message, sha256=doc.sha256,
-                     chunks=sum(c.doc_id == doc.id for c in engine.index.chunks),
-                     sentences=sum(s.doc_id == doc.id for s in engine.index.sentences))
+                     chunks=len(engine.index.chunks.block(doc.id)),
+                     sentences=len(engine.index.sentences.block(doc.id)))

@@ -35,10 +35,10 @@ class _Admitted:
     def array(self) -> np.ndarray | None:
         if self._scope is None:
             return None
-        return np.array([c.id for c in self._index.chunks if self._doc_admitted(c.doc_id)], dtype=np.int64)
+        return self._index.chunks.rows_of(d for d in self._index.documents if self._doc_admitted(d))
 
     def admits(self, chunk_id: int) -> bool:
-        return self._scope is None or self._doc_admitted(self._index.chunks[chunk_id].doc_id)
+        return self._scope is None or self._doc_admitted(self._index.chunks.doc_id(chunk_id))
 
     def _doc_admitted(self, doc_id: str) -> bool:
         if doc_id not in self._by_doc:

@@ -17,10 +17,10 @@ from index.store import CorpusIndex
 class SentenceChunks:
     def __init__(self, index: CorpusIndex) -> None:
         sentence_ids, chunk_ids = array("q"), array("i")
-        for chunk in index.chunks:
-            for s in index.sentences_in(chunk.doc_id, chunk.start, chunk.end):
-                sentence_ids.append(s.id)
-                chunk_ids.append(chunk.id)
+        for chunk_id, doc_id, start, end in index.chunks.spans():
+            for sentence_id in index.sentences.overlapping(doc_id, start, end):
+                sentence_ids.append(sentence_id)
+                chunk_ids.append(chunk_id)
         owners = np.frombuffer(sentence_ids, dtype=np.int64) if sentence_ids else np.zeros(0, np.int64)
         held = np.frombuffer(chunk_ids, dtype=np.int32) if chunk_ids else np.zeros(0, np.int32)
         self._chunks = held[np.argsort(owners, kind="stable")]

@@ -1,6 +1,7 @@
 """Persisted index: round trip, staleness, corruption, atomic replacement. The session index is the real
 thing; the rebuilds use one small article and the hashing embedder (the model is not the point)."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,17 @@ def test_switching_model_precision_makes_the_index_stale(settings, engine):
     status = index_status(settings.model_copy(update={"model_precision": "int8"}))
     assert not status.fresh
     assert any("float32 -> " in r and r.endswith("int8)") for r in status.reasons)
+
+
+def test_a_chunk_row_that_no_longer_matches_its_article_is_reported_as_corrupt(tmp_path, small_seeds):
+    settings = _small(tmp_path, small_seeds)
+    build(settings)
+    rows = settings.data_dir / CURRENT / "chunks.jsonl"
+    lines = rows.read_text(encoding="utf-8").splitlines(keepends=True)
+    row = json.loads(lines[1])
+    i = next(i for i, ch in enumerate(row["text"]) if ch.isascii() and ch.isalpha())
+    row["text"] = row["text"][:i] + ("X" if row["text"][i] != "X" else "Y") + row["text"][i + 1:]
+    lines[1] = json.dumps(row, ensure_ascii=False) + "\n"
+    rows.write_text("".join(lines), encoding="utf-8")  # the same size: only the row check can tell
+    with pytest.raises(IndexCorruptError, match=r"chunk 1 in .* no longer matches .*runri index build --force"):
+        open_index(settings)
