@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -41,7 +42,7 @@ def load_corpus(seeds_dir: Path, allow_empty: bool = False) -> dict[str, Documen
     files = sorted(path for path in seeds_dir.iterdir() if path.suffix in ARTICLE_SUFFIXES and path.is_file())
     if not files and not allow_empty:
         raise CorpusError(f"corpus folder {seeds_dir} holds no .txt or .md articles")
-    twice = sorted({path.stem for path in files if sum(p.stem == path.stem for p in files) > 1})
+    twice = sorted(stem for stem, count in Counter(path.stem for path in files).items() if count > 1)
     if twice:
         raise CorpusError(f"{seeds_dir} has two files for {', '.join(twice)} (.txt and .md); keep one: the file "
                           "name is the article's id")
