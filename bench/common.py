@@ -135,6 +135,17 @@ def rss_mb(pid: int | None = None) -> float:
     return 0.0
 
 
+def rss_parts_mb(pid: int | None = None) -> dict[str, float]:
+    """VmRSS split as the kernel counts it: RssAnon (the process's own memory) and RssFile (pages of
+    mapped files, such as memory-mapped vector files: page cache the kernel can drop and read again)."""
+    parts = {}
+    for line in _read(f"/proc/{pid or 'self'}/status").splitlines():
+        if line.startswith(("RssAnon:", "RssFile:", "RssShmem:")):
+            name, kb = line.split()[:2]
+            parts[name.rstrip(":").lower()] = round(int(kb) / 1024)
+    return parts
+
+
 def peak_rss_mb(pid: int | None = None) -> float:
     for line in _read(f"/proc/{pid or 'self'}/status").splitlines():
         if line.startswith("VmHWM:"):

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.common import RESULTS, peak_rss_mb, questions, quotes, rss_mb, serve, write_result
+from bench.common import RESULTS, peak_rss_mb, questions, quotes, rss_mb, rss_parts_mb, serve, write_result
 from service.settings import REPO_ROOT
 
 DEFAULT_OUT = RESULTS / "served-memory.json"
@@ -116,7 +116,8 @@ def measure(seeds: Path, data: Path, settle_s: float, code: Path | None = None) 
     english, cites = questions(), quotes()[:10]
     others = ["大阪に住む中国人は何人ですか？", "2024年大阪有多少中国籍居民？"]
     with serve(use_cli=True, env=env, ready_timeout=3600) as server:
-        out = {"ready_s": round(server.ready_s, 1), "rss_ready_mb": round(rss_mb(server.pid))}
+        out = {"ready_s": round(server.ready_s, 1), "rss_ready_mb": round(rss_mb(server.pid)),
+               "rss_ready_parts_mb": rss_parts_mb(server.pid)}
         latencies = []
         with httpx.Client(base_url=server.url, timeout=120) as client:
             for round_ in range(2):  # the second round: after any lazy structure was built by the first
@@ -128,6 +129,7 @@ def measure(seeds: Path, data: Path, settle_s: float, code: Path | None = None) 
                     client.post("/cite", json={"text": text}).raise_for_status()
                 time.sleep(settle_s)
                 out[f"rss_after_round_{round_ + 1}_mb"] = round(rss_mb(server.pid))
+                out[f"rss_after_round_{round_ + 1}_parts_mb"] = rss_parts_mb(server.pid)
         out["peak_rss_mb"] = round(peak_rss_mb(server.pid))
         out["ask_p50_ms"] = round(float(np.median(latencies)) * 1000, 1)
         out["asks"] = len(latencies)
@@ -201,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parts", action="store_true", help="also: RSS by engine part, built in this process")
     parser.add_argument("--code", type=Path, help="serve this checkout's code on the same index (a before/after)")
     parser.add_argument("--keep", type=Path, help="build into this folder and keep it (default: a temporary one)")
+    parser.add_argument("--label", default="", help="kept beside the size in the results (e.g. RUNRI_MAP_VECTORS=false)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.seed)
@@ -217,10 +220,11 @@ def main(argv: list[str] | None = None) -> int:
         served = measure(seeds, data, args.settle, args.code)
         print(f"served: {served}", flush=True)
         by_part = {"parts": parts(seeds, data)} if args.parts else {}
-    result = {"articles": articles, "text_mb": round(size / 2**20, 1), "code": str(args.code or REPO_ROOT), **built,
+    result = {"label": args.label, "articles": articles, "text_mb": round(size / 2**20, 1),
+              "code": str(args.code or REPO_ROOT), **built,
               **served, **by_part}
     previous = json.loads(args.out.read_text()) if args.out.exists() else {}
-    key = f"{args.chunks}" + (f" {args.code}" if args.code else "")
+    key = " ".join(str(part) for part in (args.chunks, args.code, args.label) if part)
     sizes = {**previous.get("sizes", {}), key: result}
     write_result("served-memory", {"sizes": sizes}, args.out)
     return 0

@@ -168,12 +168,12 @@ class FaissBackend:
 
     @classmethod
     def load(cls, directory: Path, chunk_doc_ids: Sequence[str], sentence_doc_ids: Sequence[str],
-             documents: Mapping[str, Document], segments: Sequence[tuple[np.ndarray, np.ndarray]] = ()
-             ) -> FaissBackend:
+             documents: Mapping[str, Document], segments: Sequence[tuple[np.ndarray, np.ndarray]] = (),
+             mapped: bool = False) -> FaissBackend:
         """The base vectors, then each segment's (chunk, sentence) vectors appended in order, as the
-        writes that added them did in memory (index/segments.py)."""
-        chunk_vectors = DenseIndex.load(directory / CHUNK_VECTORS)
-        sentence_vectors = DenseIndex.load(directory / SENTENCE_VECTORS)
+        writes that added them did in memory (index/segments.py). `mapped`: IVF lists stay in their files."""
+        chunk_vectors = DenseIndex.load(directory / CHUNK_VECTORS, mapped)
+        sentence_vectors = DenseIndex.load(directory / SENTENCE_VECTORS, mapped)
         if segments:
             chunk_vectors = chunk_vectors.with_added(np.vstack([c for c, _ in segments]))
             sentence_vectors = sentence_vectors.with_added(np.vstack([s for _, s in segments]))

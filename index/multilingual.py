@@ -126,5 +126,5 @@ class MultilingualVectors:
         self.sentences.save(directory / SENTENCE_FILE)
 
     @classmethod
-    def load(cls, directory: Path) -> MultilingualVectors:
-        return cls(DenseIndex.load(directory / CHUNK_FILE), DenseIndex.load(directory / SENTENCE_FILE))
+    def load(cls, directory: Path, mapped: bool = False) -> MultilingualVectors:
+        return cls(DenseIndex.load(directory / CHUNK_FILE, mapped), DenseIndex.load(directory / SENTENCE_FILE, mapped))
