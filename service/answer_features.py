@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Container
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -41,6 +42,7 @@ _NUMBER_WORD = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|te
                           r"forty|fifty|hundred|thousand|million|billion|dozen|half)\b", re.I)
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w’'-]*")
 _NEGATION = re.compile(r"\b(?:not|never|no|none|without|n[o’']t)\b|n[’']t\b", re.I)
+FACTS_KEPT = 16_384  # sentences whose facts are kept: a question touches a few hundred
 _STOPWORDS = frozenset(STOPWORDS) | {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "many", "much"}
 _FIRST_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "in", "according", "did",
                 "does", "do", "is", "are", "was", "were", "the", "a", "an", "can", "on", "at", "by", "for", "to",
@@ -114,7 +116,9 @@ class FeatureExtractor:
     def __init__(self, index: CorpusIndex, vocabulary: SentenceVocabulary) -> None:
         self.index = index
         self.vocabulary = vocabulary
-        self._cache: dict[int, SentenceFacts] = {}  # per sentence, filled as questions touch them
+        # Per sentence, as questions touch them; bounded: a fact set is ~5.7 KB (tracemalloc, the seeds), and a
+        # long-running server over a million chunks would otherwise end up holding one per sentence (2.5M).
+        self._facts = lru_cache(maxsize=FACTS_KEPT)(self._sentence_facts)
 
     def features(self, question: str, question_vector: np.ndarray, candidates: list[Candidate]) -> np.ndarray:
         """One row of FEATURE_NAMES per candidate."""
@@ -201,12 +205,9 @@ class FeatureExtractor:
         out[:, _COLUMN["coverage_rank"]] = _ranks(s_coverages)
         return out
 
-    def _facts(self, sentence_id: int) -> SentenceFacts:
-        facts = self._cache.get(sentence_id)
-        if facts is None:
-            s = self.index.sentences[sentence_id]
-            facts = self._cache[sentence_id] = sentence_facts(self.index.text_of(s.doc_id, s.start, s.end))
-        return facts
+    def _sentence_facts(self, sentence_id: int) -> SentenceFacts:
+        s = self.index.sentences[sentence_id]
+        return sentence_facts(self.index.text_of(s.doc_id, s.start, s.end))
 
     def _neighbours(self, sentence: Sentence) -> list[Sentence]:
         """The sentences just before and after, within the same article."""
