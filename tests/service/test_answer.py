@@ -121,3 +121,18 @@ def test_a_model_trained_on_other_features_is_refused(tmp_path):
     (tmp_path / "calibration.json").write_text(json.dumps(config), encoding="utf-8")
     with pytest.raises(ValueError, match="retrain it with `make train-answerer`"):
         AnswerModel(tmp_path)
+
+
+def test_sentence_facts_kept_for_answers_are_bounded(small_engine, monkeypatch):
+    """A long-running server touches every sentence eventually: what it keeps per sentence must not grow
+    with the corpus (it was a dict of ~5.7 KB per sentence)."""
+    import service.answer_features as features
+
+    monkeypatch.setattr(features, "FACTS_KEPT", 4)
+    extractor = features.FeatureExtractor(small_engine.index, small_engine.vocabulary)
+    for sentence_id in range(10):
+        extractor._facts(sentence_id)
+    assert extractor._facts.cache_info().currsize == 4
+    ninth = small_engine.index.sentences[9]
+    assert extractor._facts(9) == features.sentence_facts(small_engine.index.text_of(ninth.doc_id, ninth.start,
+                                                                                       ninth.end))
