@@ -43,7 +43,7 @@ class DenseIndex:
         self._index = index
         self._mapped_from = mapped_from  # the file the base's lists are mapped from, or None
         self._tail = tail  # float32 rows after the mapped base (ids from base.ntotal on), or None
-        if self._ivf is not None:
+        if self._ivf is not None and tail is None:  # a tail's base has its map already, and readers use it
             self._ivf.make_direct_map()  # lets rows() and matrix() find a row by id in the inverted lists
 
     @classmethod
