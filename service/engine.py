@@ -49,8 +49,9 @@ class Engine:
                                    multilingual_embedder, settings.multilingual_leg,
                                    previous.retriever if previous is not None else None, settings.dense_sentences)
         self.retriever.warm_up()  # before this engine serves, not on its first question
-        self.names = NameVocabulary((doc.text for doc in index.documents.values()),
-                                    english_words(settings.resolved_model_path()))
+        self.names = (NameVocabulary((doc.text for doc in index.documents.values()),
+                                     english_words(settings.resolved_model_path())) if previous is None
+                      else previous.names.next(*_changed_texts(previous.index, index)))
         self.bridge = (WordBridge((doc.text for doc in index.documents.values()), multilingual_embedder)
                        if self.retriever.multilingual_queries is not None else None)
         self.vocabulary = SentenceVocabulary(index)
@@ -206,3 +207,11 @@ def _highlight(passages: list[Passage], sentences: list[Sentence]) -> None:
 
 def _ms_since(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 2)
+
+
+def _changed_texts(before: CorpusIndex, after: CorpusIndex) -> tuple[list[str], list[str]]:
+    """The texts of the articles a write added and removed (a replaced article is both)."""
+    old, new = before.documents, after.documents
+    added = [doc.text for doc_id, doc in new.items() if doc_id not in old or old[doc_id].sha256 != doc.sha256]
+    removed = [doc.text for doc_id, doc in old.items() if doc_id not in new or new[doc_id].sha256 != doc.sha256]
+    return added, removed

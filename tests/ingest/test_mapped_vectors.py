@@ -1,5 +1,6 @@
 """A served index above the IVF threshold maps its vector files (RUNRI_MAP_VECTORS): writes still work,
-through the tail beside the read-only base, across restarts and full saves."""
+through the tail beside the read-only base, across restarts and full saves; and the names a write adds or
+removes are corrected or no longer (the name vocabulary follows the write instead of rereading the corpus)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from service.models import NewDocument
 from service.settings import Settings
 from tests.hashing_embedder import MODEL_DIR
 
-TEXT = "Quokkaville's ferry brought 77 new families. They opened a tofu shop near the harbour.\n"
+TEXT = "Quokkaville's ferry brought 77 new families. They opened a tofu shop near the Quokkaville harbour.\n"
 
 
 @pytest.mark.parametrize("full_saves", [False, True], ids=["segment saves", "full saves"])
@@ -31,11 +32,13 @@ def test_writes_to_a_mapped_index_are_searchable_and_survive_a_restart(three_art
 
     added = ingestor.add(NewDocument(id="quokka", text=TEXT))
     assert state["engine"].search("Quokkaville tofu shop", mode="dense").passages[0].doc_id == added.id
+    assert state["engine"].search("Quokaville ferry").did_you_mean == {"Quokaville": "Quokkaville"}  # its names too
     restarted = open_index(settings)
     assert restarted.chunk_vectors.mapped and restarted.chunk_vectors.size == before + added.chunks
     state["engine"] = Engine(settings, restarted, hashing_embedder)
     assert state["engine"].search("Quokkaville tofu shop", mode="dense").passages[0].doc_id == "quokka"
 
     ingestor.remove("quokka")
+    assert state["engine"].search("Quokaville ferry").did_you_mean == {}
     assert "quokka" not in {p.doc_id for p in state["engine"].search("Quokkaville tofu shop", k=20).passages}
     assert open_index(settings).chunk_vectors.size == before

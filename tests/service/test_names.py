@@ -90,3 +90,15 @@ def test_variant_groups_are_every_close_pair_that_shares_a_neighbour(adjacent):
             expected[a.casefold()].add(b)
             expected[b.casefold()].add(a)
     assert _variant_groups(terms, neighbours) == {k: tuple(sorted(v)) for k, v in expected.items()}
+
+
+def test_after_a_write_the_vocabulary_is_the_one_a_fresh_build_makes():
+    """A write adds or removes an article's share instead of reading every article again."""
+    first = NameVocabulary(TEXTS[:3], ENGLISH)
+    grown = first.next(added=[TEXTS[3]], removed=[])
+    assert grown.counts == vocabulary().counts and grown.variants == vocabulary().variants
+    assert grown.correct("Where is Zhang Jeiping from?").did_you_mean == {"Jeiping": "Jieping"}
+    shrunk = grown.next(added=[], removed=[TEXTS[3], TEXTS[2]])
+    assert shrunk.counts == NameVocabulary(TEXTS[:2], ENGLISH).counts
+    assert shrunk.correct("Where is Zhang Jeiping from?").did_you_mean == {}  # no article names him now
+    assert "masumoto" not in shrunk.variants.get("masutomo", ())
