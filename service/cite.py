@@ -20,7 +20,7 @@ result says so.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from itertools import islice
 
 import numpy as np
@@ -29,6 +29,7 @@ from index.sentences import split_sentences
 from index.store import CorpusIndex
 from service.align import MIN_SHARED_WORDS, Hit, Quote, align, has_word, occurrences, strip_ends
 from service.judge import Judge
+from service.normalize import normalize
 from service.models import RetrievalMode, Verdict
 from service.paraphrase import Paraphrases
 from service.pieces import Piece, Pieces, split_pieces
@@ -42,14 +43,17 @@ _BEAM = 4  # partial alignments kept while the next piece is looked for
 
 
 class QuoteFinder:
-    """Built once per index: keeps every article normalized and split into words."""
+    """Built once per index: keeps every article normalized; finds an article's words when a quote needs them."""
 
     def __init__(self, index: CorpusIndex, retriever: Retriever, scorer: SentenceVocabulary,
                  rules: CiteRules) -> None:
         self.index = index
         self.retriever = retriever
         self.rules = rules
-        self.words = {doc_id: Words.of(doc.text) for doc_id, doc in index.documents.items()}
+        # Every article normalized (an exact quote is looked for in all of them); its words only when a
+        # quote is aligned in it (service/worddiff.py keeps the last few hundred articles').
+        self.norms = {doc_id: normalize(doc.text) for doc_id, doc in index.documents.items()}
+        self.words = ArticleWords(index)
         self.judge = Judge(index, self.words, rules)
         self.paraphrases = Paraphrases(index, scorer, retriever.queries, rules)
 
@@ -120,15 +124,15 @@ class QuoteFinder:
         """Every occurrence, up to max_matches (a one-word quote has hundreds)."""
         pasted = quote.norm.text
         for variant in dict.fromkeys((pasted, strip_ends(pasted, keep_ellipsis=True))):
-            hits = [Found(doc_id, *self.words[doc_id].norm.original_span(s, s + len(variant)), Verdict.exact, 1.0)
+            hits = [Found(doc_id, *self.norms[doc_id].original_span(s, s + len(variant)), Verdict.exact, 1.0)
                     for doc_id, s in islice(self._occurrences(variant), self.rules.max_matches)]
             if hits:
                 return hits
         return []
 
     def _occurrences(self, needle: str) -> Iterator[tuple[str, int]]:
-        for doc_id, words in self.words.items():
-            for at in occurrences(words.norm.text, needle):
+        for doc_id, norm in self.norms.items():
+            for at in occurrences(norm.text, needle):
                 yield doc_id, at
 
     def _near(self, quote: Quote, taken: list[Found]) -> list[Found]:
@@ -212,6 +216,22 @@ class QuoteFinder:
                     merged.append([s, e])
             regions += [(doc_id, s, e) for s, e in merged]
         return regions
+
+
+class ArticleWords(Mapping[str, Words]):
+    """doc_id -> the article's words, found when asked for (see QuoteFinder)."""
+
+    def __init__(self, index: CorpusIndex) -> None:
+        self._documents = index.documents
+
+    def __getitem__(self, doc_id: str) -> Words:
+        return Words.of(self._documents[doc_id].text)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._documents)
+
+    def __len__(self) -> int:
+        return len(self._documents)
 
 
 def _overlaps(candidate: Found, others: list[Found]) -> bool:

@@ -8,6 +8,8 @@ is refused here: its wording must align with the source's.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rapidfuzz import fuzz
 
 from index.store import CorpusIndex
@@ -23,7 +25,7 @@ _OPENING = "\"'“‘("
 
 
 class Judge:
-    def __init__(self, index: CorpusIndex, words: dict[str, Words], rules: CiteRules) -> None:
+    def __init__(self, index: CorpusIndex, words: Mapping[str, Words], rules: CiteRules) -> None:
         self.index = index
         self.words = words
         self.rules = rules

@@ -148,3 +148,15 @@ def test_matches_are_capped_and_the_best_come_first(small_engine):
     assert len(result.whole.matches) <= small_engine.settings.cite_max_matches
     scores = [m.score for m in result.whole.matches]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_an_articles_words_are_found_again_once_no_longer_kept(small_engine):
+    """Only the last few hundred articles' words are kept (a million chunks' would take a gigabyte):
+    quote lookup finds them again and answers the same."""
+    from service import worddiff
+
+    quote = "Economist Jasper Koll estimates that Japan loses 3,500 people every day through aging."
+    worddiff._article_words.cache_clear()
+    [match] = _cite(small_engine, quote).whole.matches
+    assert (match.doc_id, match.start, match.end) == ("run-to-japan", 120, 206)
+    assert 0 < worddiff._article_words.cache_info().currsize <= worddiff.ARTICLE_WORDS_KEPT
