@@ -175,7 +175,13 @@ class DenseIndex:
         index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP)
         ivf = faiss.try_extract_index_ivf(index) if not isinstance(index, faiss.IndexFlat) else None
         lists = faiss.downcast_InvertedLists(ivf.invlists) if ivf is not None else None
-        return cls(index, MappedFile(path) if isinstance(lists, faiss.OnDiskInvertedLists) else None)
+        if not isinstance(lists, faiss.OnDiskInvertedLists):
+            return cls(index)
+        # FAISS starts up to 32 threads per search to page the probed lists in ahead: 0.57 ms a search
+        # here, which made a mapped search 2.7x a read one (0.91 / 0.34 ms at 254k vectors); without
+        # them it is as fast (0.33 ms), the OS paging a list in on its first touch.
+        lists.prefetch_nthread = 0
+        return cls(index, MappedFile(path))
 
 
 class MappedFile:
