@@ -6,65 +6,82 @@ agree on what a word is (index/lexical.py's tokenizer) and on how informative it
 from __future__ import annotations
 
 import math
-import sys
-from bisect import bisect_left
-from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from array import array
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
+
+import numpy as np
 
 from index.lexical import tokenize
 from index.store import CorpusIndex
 
 
 class TokenSets(Sequence[frozenset[str]]):
-    """Each sentence's distinct tokens, kept as a tuple of interned strings (about 180 bytes for a
-    sentence) and handed out as a frozenset, the last `keep` of them cached. A frozenset kept for
-    every sentence cost about 1 KB: 263 MB at 100k chunks, for sets a question reads a few hundred of."""
+    """Each sentence's distinct tokens, kept as int32 ids into one token table (CSR: each sentence's
+    slice of `_ids`, about 60 bytes a sentence) and handed out as a frozenset, the last `keep` of them
+    cached. A tuple of interned strings per sentence took about 180 bytes (450 MB at a million chunks);
+    a frozenset kept for every sentence about 1 KB."""
 
-    __slots__ = ("_rows", "_frozen")
+    __slots__ = ("names", "_ids", "_offsets", "_frozen")
 
-    def __init__(self, rows: list[tuple[str, ...]], keep: int = 8192) -> None:
-        self._rows = rows
-        self._frozen = lru_cache(maxsize=keep)(lambda i: frozenset(rows[i]))
+    def __init__(self, names: Sequence[str], ids: np.ndarray, offsets: np.ndarray, keep: int = 8192) -> None:
+        self.names, self._ids, self._offsets = names, ids, offsets  # names: token id -> token
+        self._frozen = lru_cache(maxsize=keep)(self._row)
+
+    def _row(self, i: int) -> frozenset[str]:
+        names = self.names
+        return frozenset(names[j] for j in self._ids[self._offsets[i]:self._offsets[i + 1]].tolist())
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._offsets) - 1
 
     def __getitem__(self, i):  # an int, as a list is indexed (-1 is the last sentence)
+        i = int(i)
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(f"sentence {i} of {len(self)}")
         return self._frozen(i)
 
     def __iter__(self) -> Iterator[frozenset[str]]:
-        return (frozenset(row) for row in self._rows)
+        return (self._row(i) for i in range(len(self)))
+
+    def ids_of(self, rows: range) -> np.ndarray:
+        """The token ids of consecutive sentences (an article's block), with repeats."""
+        return self._ids[self._offsets[rows.start]:self._offsets[rows.stop]] if len(rows) else self._ids[:0]
 
 
 class ArticleTokens:
-    """An article's distinct tokens as a sorted tuple of interned strings, for `token in tokens`
-    (bisection): 8 bytes a token, where a frozenset took about 24."""
+    """An article's distinct tokens as a sorted int32 array of token ids, for `token in tokens`: 4 bytes
+    a token, where a sorted tuple of strings took 8 and a frozenset about 24."""
 
-    __slots__ = ("_sorted",)
+    __slots__ = ("_ids", "_table", "_names")
 
-    def __init__(self, tokens: Iterable[str]) -> None:
-        self._sorted = tuple(sorted(set(tokens)))
+    def __init__(self, ids: np.ndarray, table: dict[str, int], names: Sequence[str]) -> None:
+        self._ids, self._table, self._names = np.unique(ids).astype(np.int32), table, names
 
     def __contains__(self, token: object) -> bool:
-        i = bisect_left(self._sorted, token)  # type: ignore[arg-type]
-        return i < len(self._sorted) and self._sorted[i] == token
+        j = self._table.get(token)  # type: ignore[arg-type]
+        if j is None:
+            return False
+        i = int(np.searchsorted(self._ids, j))
+        return i < len(self._ids) and int(self._ids[i]) == j
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._sorted)
+        return (self._names[j] for j in self._ids.tolist())
 
     def __len__(self) -> int:
-        return len(self._sorted)
+        return len(self._ids)
 
 
 class DocumentTokens:
     """Every token of each article, as `.get(doc_id, default)`: what the answer stage checks a
     question's names against. A frozenset per article was the larger half of this vocabulary at scale
-    (about 136 MB at 100k chunks); sorted tuples take a third, and building them on request instead
+    (about 136 MB at 100k chunks); sorted id arrays take a sixth, and building them on request instead
     cost 1.4-2.6 ms a question there (a question's candidates come from dozens of articles)."""
 
-    def __init__(self, index: CorpusIndex, rows: list[tuple[str, ...]]) -> None:
-        self._by_doc = {doc_id: ArticleTokens(t for r in index.sentence_rows(doc_id) for t in rows[r])
+    def __init__(self, index: CorpusIndex, tokens: TokenSets, table: dict[str, int]) -> None:
+        self._by_doc = {doc_id: ArticleTokens(tokens.ids_of(index.sentence_rows(doc_id)), table, tokens.names)
                         for doc_id in index.documents}
 
     def get(self, doc_id: str, default: ArticleTokens | frozenset[str] = frozenset()):
@@ -73,13 +90,19 @@ class DocumentTokens:
 
 class SentenceVocabulary:
     def __init__(self, index: CorpusIndex) -> None:
-        rows = [tuple(set(map(sys.intern, tokenize(index.text_of(s.doc_id, s.start, s.end)))))
-                for s in index.sentences]
-        self.tokens = TokenSets(rows)
-        self.df = Counter(t for tokens in rows for t in tokens)
-        self.size = len(rows)
+        table: dict[str, int] = {}
+        ids, offsets = array("i"), array("q", [0])
+        for s in index.sentences:
+            ids.extend(table.setdefault(t, len(table)) for t in set(tokenize(index.text_of(s.doc_id, s.start, s.end))))
+            offsets.append(len(ids))
+        names = list(table)
+        id_array = np.frombuffer(ids, dtype=np.int32) if ids else np.zeros(0, np.int32)
+        self.tokens = TokenSets(names, id_array, np.frombuffer(offsets, dtype=np.int64))
+        counts = np.bincount(id_array, minlength=len(names)).tolist()
+        self.df = dict(zip(names, counts))
+        self.size = len(self.tokens)
         self._max_idf = math.log(1 + (self.size + 0.5) / 0.5)
-        self.document_tokens = DocumentTokens(index, rows)
+        self.document_tokens = DocumentTokens(index, self.tokens, table)
         self.metadata_tokens = frozenset(t for doc in index.documents.values()
                                          for field in (doc.title, doc.publication, doc.author) if field
                                          for t in tokenize(field))
