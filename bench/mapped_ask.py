@@ -4,7 +4,7 @@ costs a question (the first one to probe a list pages it in).
     python -m bench.mapped_ask DIR   # DIR holds seeds/ and data/, as bench.served_memory --keep DIR leaves them
 
 Prints the p50 of the gold questions' first round (query embeddings not cached yet, lists not paged
-in) and of a second round, for RUNRI_MAP_INDEX on and off, each in a fresh process.
+in) and of a second round, for RUNRI_MAP_VECTORS on and off, each in a fresh process.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def one(root: Path, mapped: bool) -> str:
     from service.engine import Engine
     from service.settings import Settings
 
-    engine = Engine.open(Settings(seeds_dir=root / "seeds", data_dir=root / "data", map_index=mapped))
+    engine = Engine.open(Settings(seeds_dir=root / "seeds", data_dir=root / "data", map_vectors=mapped))
     rounds = []
     for _ in range(2):
         took = []

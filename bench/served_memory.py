@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parts", action="store_true", help="also: RSS by engine part, built in this process")
     parser.add_argument("--code", type=Path, help="serve this checkout's code on the same index (a before/after)")
     parser.add_argument("--keep", type=Path, help="build into this folder and keep it (default: a temporary one)")
-    parser.add_argument("--label", default="", help="kept beside the size in the results (e.g. RUNRI_MAP_INDEX=false)")
+    parser.add_argument("--label", default="", help="kept beside the size in the results (e.g. RUNRI_MAP_VECTORS=false)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.seed)

@@ -171,13 +171,11 @@ class FaissBackend:
              documents: Mapping[str, Document], segments: Sequence[tuple[np.ndarray, np.ndarray]] = (),
              mapped: bool = False) -> FaissBackend:
         """The base vectors, then each segment's (chunk, sentence) vectors appended in order, as the
-        writes that added them did in memory (index/segments.py). `mapped`: IVF lists and BM25 postings stay
-        in their files."""
+        writes that added them did in memory (index/segments.py). `mapped`: IVF lists stay in their files."""
         chunk_vectors = DenseIndex.load(directory / CHUNK_VECTORS, mapped)
         sentence_vectors = DenseIndex.load(directory / SENTENCE_VECTORS, mapped)
         if segments:
             chunk_vectors = chunk_vectors.with_added(np.vstack([c for c, _ in segments]))
             sentence_vectors = sentence_vectors.with_added(np.vstack([s for _, s in segments]))
-        return cls(chunk_vectors, sentence_vectors,
-                   LexicalIndex.load(directory / BM25_DIR, size=len(chunk_doc_ids), mapped=mapped),
+        return cls(chunk_vectors, sentence_vectors, LexicalIndex.load(directory / BM25_DIR, size=len(chunk_doc_ids)),
                    chunk_doc_ids, sentence_doc_ids, documents)

@@ -277,10 +277,10 @@ def read_manifest(data_dir: Path) -> Manifest:
 
 
 def load_index(data_dir: Path, documents: dict[str, Document], expected: Fingerprint,
-               added_ids: frozenset[str] = frozenset(), milvus=None, mapped: bool = False) -> CorpusIndex:
+               added_ids: frozenset[str] = frozenset(), milvus=None, mapped_vectors: bool = False) -> CorpusIndex:
     """Load the current index and check it against the corpus and settings it must serve.
     `milvus`: the MilvusConfig to reach the collections of an index built with that backend.
-    `mapped`: IVF vector files and BM25 postings are memory-mapped, not read (index/dense.py, lexical.py)."""
+    `mapped_vectors`: IVF vector files are memory-mapped, not read (index/dense.py)."""
     manifest = read_manifest(data_dir)
     reasons = manifest.stale_reasons(expected)
     if reasons:
@@ -300,10 +300,10 @@ def load_index(data_dir: Path, documents: dict[str, Document], expected: Fingerp
             backend = _open_milvus(manifest, milvus, chunks, sentences)
         else:
             backend = FaissBackend.load(directory, chunks.doc_ids(), sentences.doc_ids(), documents,
-                                        [(g.chunk_vectors, g.sentence_vectors) for g in segments], mapped)
+                                        [(g.chunk_vectors, g.sentence_vectors) for g in segments], mapped_vectors)
         multilingual = None
         if manifest.fingerprint.multilingual_model is not None:
-            multilingual = MultilingualVectors.load(directory, mapped)
+            multilingual = MultilingualVectors.load(directory, mapped_vectors)
             for segment in segments:
                 if segment.multilingual_chunk_vectors is None or segment.multilingual_sentence_vectors is None:
                     raise ValueError(f"segment {segment.document.id} has no multilingual vectors")

@@ -143,7 +143,7 @@ def open_index(settings: Settings, corpus: Corpus | None = None) -> CorpusIndex:
     """Load the stored index, refusing a stale or corrupt one with a message that says how to rebuild."""
     corpus = corpus if corpus is not None else load_documents(settings)
     index = load_index(settings.data_dir, corpus.documents, expected_fingerprint(settings, corpus),
-                       corpus.added_ids, milvus_config(settings), mapped=settings.map_index)
+                       corpus.added_ids, milvus_config(settings), mapped_vectors=settings.map_vectors)
     index.backend.set_nprobe(settings.ivf_nprobe)
     if index.multilingual is not None:
         index.multilingual.set_nprobe(settings.ivf_nprobe)

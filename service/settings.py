@@ -86,9 +86,9 @@ class Settings(BaseSettings):
     sentence_vector_storage: Literal["auto", "float32", "float16", "sq8"] = Field(
         default="auto", description="How sentence vectors are stored (FAISS backend), as chunk_vector_storage.")
     ivf_nprobe: int = Field(default=16, ge=1, le=1_000_000, description="IVF lists searched per query (see README, Scale).")
-    map_index: bool = Field(
-        default=True, description="Memory-map the index's IVF vector files and BM25 postings when serving instead of "
-                                  "reading them in (the OS pages in what a query touches); exact indexes are read.")
+    map_vectors: bool = Field(
+        default=True, description="Memory-map IVF vector files when serving instead of reading them in (the OS "
+                                  "pages in the lists a query probes); exact indexes are always read.")
 
     # Where vectors and BM25 live (see README, "Backends").
     backend: Literal["faiss", "milvus"] = Field(

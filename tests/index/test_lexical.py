@@ -54,15 +54,3 @@ def test_top_k_breaks_ties_by_position_and_handles_k_beyond_size():
     scores, ids = top_k(np.array([0.0, 2.0, 1.0, 2.0], dtype=np.float32), k=10)
     assert list(ids) == [1, 3, 2]
     assert top_k(np.array([1.0], dtype=np.float32), k=0)[1].size == 0
-
-
-def test_mapped_postings_score_as_the_ones_read_into_memory(tmp_path):
-    texts = ["Jasper Koll says Japan loses 2,500 people a day.", "Osaka had 57,396 Chinese residents.",
-             "The Financial Times reported on Chinese buyers in Tokyo.", ""]
-    LexicalIndex.build(texts).save(tmp_path)
-    read, mapped = LexicalIndex.load(tmp_path, size=4), LexicalIndex.load(tmp_path, size=4, mapped=True)
-    assert isinstance(mapped._bm25.scores["data"], np.memmap) and not isinstance(read._bm25.scores["data"], np.memmap)
-    for query in ["Chinese residents in Osaka", "Koll", "nothing matches this"]:
-        assert np.array_equal(mapped.scores(query), read.scores(query))
-    grown = mapped.with_added(texts + ["Koll again: Japan, Japan."])  # a write builds a new index in memory
-    assert grown.search("Koll Japan", 1)[1].tolist() == [4]

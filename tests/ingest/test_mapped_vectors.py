@@ -1,4 +1,4 @@
-"""A served index above the IVF threshold maps its vector files (RUNRI_MAP_INDEX): writes still work,
+"""A served index above the IVF threshold maps its vector files (RUNRI_MAP_VECTORS): writes still work,
 through the tail beside the read-only base, across restarts and full saves; and the names a write adds or
 removes are corrected or no longer (the name vocabulary follows the write instead of rereading the corpus)."""
 
