@@ -18,6 +18,7 @@ import numpy as np
 from index.corpus import Document
 from index.dense import DenseIndex, IvfParams
 from index.lexical import LexicalIndex, top_k
+from index.rows import ChunkRows, SentenceRows
 
 CHUNK_VECTORS = "chunks.faiss"
 SENTENCE_VECTORS = "sentences.faiss"
@@ -92,13 +93,12 @@ class FaissBackend:
     kind = "faiss"
 
     def __init__(self, chunk_vectors: DenseIndex, sentence_vectors: DenseIndex, lexical: LexicalIndex,
-                 chunk_doc_ids: Sequence[str], sentence_doc_ids: Sequence[str],
-                 documents: Mapping[str, Document]) -> None:
+                 chunks: ChunkRows, sentences: SentenceRows, documents: Mapping[str, Document]) -> None:
+        """`chunks`, `sentences`: the index's own rows (shared, not copied), which say whose each row is."""
         self.chunk_vectors = chunk_vectors
         self.sentence_vectors = sentence_vectors
         self.lexical_index = lexical
-        self._chunk_doc_ids = np.asarray(chunk_doc_ids, dtype=object)
-        self._sentence_doc_ids = np.asarray(sentence_doc_ids, dtype=object)
+        self._chunks, self._sentences = chunks, sentences
         self._documents = documents
 
     @property
@@ -108,8 +108,7 @@ class FaissBackend:
     def allowed_rows(self, scope: Scope | None) -> np.ndarray | None:
         if scope is None:
             return None
-        keep = [doc_id for doc_id, doc in self._documents.items() if scope.admits(doc)]
-        return np.flatnonzero(np.isin(self._chunk_doc_ids, keep)).astype(np.int64)
+        return self._chunks.rows_of(doc_id for doc_id, doc in self._documents.items() if scope.admits(doc))
 
     def dense(self, vector: np.ndarray, k: int, scope: Scope | None = None) -> list[Hit]:
         scores, ids = self.chunk_vectors.search(vector, k, self.allowed_rows(scope))
@@ -147,27 +146,26 @@ class FaissBackend:
         for vectors in (self.chunk_vectors, self.sentence_vectors):
             vectors.set_nprobe(nprobe)
 
-    def with_added(self, documents: Mapping[str, Document], chunks: Sequence, sentences: Sequence,
+    def with_added(self, documents: Mapping[str, Document], chunks: ChunkRows, sentences: SentenceRows,
                    chunk_matrix: np.ndarray, sentence_matrix: np.ndarray) -> FaissBackend:
         """Copies of the vector indexes with the new rows appended (this snapshot is untouched) and
         BM25 rebuilt with only the new chunks tokenized (bm25s cannot add documents)."""
         return FaissBackend(self.chunk_vectors.with_added(chunk_matrix),
                             self.sentence_vectors.with_added(sentence_matrix),
-                            self.lexical_index.with_added([c.text for c in chunks]), [c.doc_id for c in chunks],
-                            [s.doc_id for s in sentences], documents)
+                            self.lexical_index.with_added([c.text for c in chunks]), chunks, sentences, documents)
 
-    def without_document(self, doc_id: str, documents: Mapping[str, Document], chunks: Sequence,
-                         sentences: Sequence, approximate_threshold: int, ivf: IvfParams) -> FaissBackend:
-        """The kept rows, renumbered in order, from the stored vectors (nothing is re-embedded)."""
+    def without_document(self, doc_id: str, documents: Mapping[str, Document], chunks: ChunkRows,
+                         sentences: SentenceRows, approximate_threshold: int, ivf: IvfParams) -> FaissBackend:
+        """The kept rows (`chunks`, `sentences`), renumbered in order, from the stored vectors (nothing is
+        re-embedded)."""
+        keep_chunks = self._chunks.without_mask(doc_id)
         return FaissBackend(
-            self.chunk_vectors.without_rows(self._chunk_doc_ids != doc_id, approximate_threshold, ivf),
-            self.sentence_vectors.without_rows(self._sentence_doc_ids != doc_id, approximate_threshold, ivf),
-            self.lexical_index.without_rows(self._chunk_doc_ids != doc_id, [c.text for c in chunks]),
-            [c.doc_id for c in chunks],
-            [s.doc_id for s in sentences], documents)
+            self.chunk_vectors.without_rows(keep_chunks, approximate_threshold, ivf),
+            self.sentence_vectors.without_rows(self._sentences.without_mask(doc_id), approximate_threshold, ivf),
+            self.lexical_index.without_rows(keep_chunks, [c.text for c in chunks]), chunks, sentences, documents)
 
     @classmethod
-    def load(cls, directory: Path, chunk_doc_ids: Sequence[str], sentence_doc_ids: Sequence[str],
+    def load(cls, directory: Path, chunks: ChunkRows, sentences: SentenceRows,
              documents: Mapping[str, Document], segments: Sequence[tuple[np.ndarray, np.ndarray]] = (),
              mapped: bool = False) -> FaissBackend:
         """The base vectors, then each segment's (chunk, sentence) vectors appended in order, as the
@@ -177,5 +175,5 @@ class FaissBackend:
         if segments:
             chunk_vectors = chunk_vectors.with_added(np.vstack([c for c, _ in segments]))
             sentence_vectors = sentence_vectors.with_added(np.vstack([s for _, s in segments]))
-        return cls(chunk_vectors, sentence_vectors, LexicalIndex.load(directory / BM25_DIR, size=len(chunk_doc_ids)),
-                   chunk_doc_ids, sentence_doc_ids, documents)
+        return cls(chunk_vectors, sentence_vectors, LexicalIndex.load(directory / BM25_DIR, size=len(chunks)),
+                   chunks, sentences, documents)

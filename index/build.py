@@ -16,6 +16,7 @@ from index.embed import Embedder
 from index.lexical import LexicalIndex
 from index.manifest import FORMAT_VERSION, Fingerprint, Manifest, library_versions, model_info, utc_now
 from index.multilingual import MultilingualVectors, multilingual_model_info
+from index.rows import ChunkRows, SentenceRows
 from index.sentences import Sentence, split_sentences
 from index.store import CorpusIndex
 
@@ -76,13 +77,13 @@ def build_index(
         multilingual = MultilingualVectors.build(both[: len(chunks)], both[len(chunks):],
                                                  params.approximate_threshold, params.ivf, params.chunk_storage,
                                                  params.sentence_storage)
+    chunk_rows, sentence_rows = ChunkRows.of(chunks, documents), SentenceRows.of(sentences)  # shared
     if params.milvus is None:
         backend = FaissBackend(DenseIndex.build(chunk_matrix, params.approximate_threshold, params.ivf,
                                                 params.chunk_storage),
                                DenseIndex.build(sentence_matrix, params.approximate_threshold, params.ivf,
                                                 params.sentence_storage),
-                               LexicalIndex.build([c.text for c in chunks]), [c.doc_id for c in chunks],
-                               [s.doc_id for s in sentences], documents)
+                               LexicalIndex.build([c.text for c in chunks]), chunk_rows, sentence_rows, documents)
         collections = {}
     else:
         from index.milvus import MilvusBackend, write_new_collections
@@ -105,7 +106,8 @@ def build_index(
         built_at=utc_now(),
         build_compute=params.compute,
     )
-    return CorpusIndex(manifest, documents, chunks, sentences, backend, added_ids, multilingual=multilingual)
+    return CorpusIndex(manifest, documents, chunk_rows, sentence_rows, backend, added_ids,
+                       multilingual=multilingual)
 
 
 def _embed(embedder: Embedder, texts: list[str], progress: bool, group: int = 512) -> np.ndarray:

@@ -55,12 +55,7 @@ class _Rows(Sequence, Generic[Row]):
     def __getitem__(self, key):
         if isinstance(key, slice):
             return [self._make(i) for i in range(*key.indices(len(self)))]
-        row = int(key)
-        if row < 0:
-            row += len(self)
-        if not 0 <= row < len(self):
-            raise IndexError(f"row {key} of {len(self)}")
-        return self._make(row)
+        return self._make(range(len(self))[int(key)])  # a list's rules: -1 is the last, IndexError past the end
 
     def __iter__(self) -> Iterator[Row]:
         return (self._make(i) for i in range(len(self)))
@@ -68,18 +63,10 @@ class _Rows(Sequence, Generic[Row]):
     def doc_id(self, row: int) -> str:
         return self._names[self._doc_of[row]]
 
-    def doc_ids(self) -> np.ndarray:
-        """Each row's document id (an object array sharing the id strings)."""
-        return np.asarray(self._names, dtype=object)[self._doc_of] if len(self) else np.zeros(0, dtype=object)
-
     def block(self, doc_id: str) -> range:
         """The rows of `doc_id`, in order (empty for an unknown document)."""
         first, end = self._blocks.get(doc_id, (0, 0))
         return range(first, end)
-
-    def starts_of(self, doc_id: str) -> np.ndarray:
-        rows = self.block(doc_id)
-        return self._starts[rows.start:rows.stop]
 
     def rows_of(self, doc_ids: Iterable[str]) -> np.ndarray:
         """The rows of these documents, in id order (int64, as FAISS takes them)."""
@@ -114,10 +101,6 @@ class _Rows(Sequence, Generic[Row]):
         names = self._names
         for row, (d, s, e) in enumerate(zip(self._doc_of.tolist(), self._starts.tolist(), self._ends.tolist())):
             yield row, names[d], s, e
-
-    @property
-    def nbytes(self) -> int:
-        return self._doc_of.nbytes + self._starts.nbytes + self._ends.nbytes
 
 
 class SentenceRows(_Rows[Sentence]):
@@ -166,9 +149,6 @@ class ChunkRows(_Rows[Chunk]):
     def _make(self, row: int) -> Chunk:
         doc_id, start, end = self._names[self._doc_of[row]], int(self._starts[row]), int(self._ends[row])
         return Chunk(row, doc_id, start, end, self._documents[doc_id].text[start:end])
-
-    def text(self, row: int) -> str:
-        return self._make(row).text
 
     def text_chars(self) -> int:
         return int(np.sum(self._ends - self._starts, dtype=np.int64))

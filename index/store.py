@@ -299,7 +299,7 @@ def load_index(data_dir: Path, documents: dict[str, Document], expected: Fingerp
         if manifest.fingerprint.backend == "milvus":
             backend = _open_milvus(manifest, milvus, chunks, sentences)
         else:
-            backend = FaissBackend.load(directory, chunks.doc_ids(), sentences.doc_ids(), documents,
+            backend = FaissBackend.load(directory, chunks, sentences, documents,
                                         [(g.chunk_vectors, g.sentence_vectors) for g in segments], mapped_vectors)
         multilingual = None
         if manifest.fingerprint.multilingual_model is not None:

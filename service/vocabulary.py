@@ -35,13 +35,8 @@ class TokenSets(Sequence[frozenset[str]]):
     def __len__(self) -> int:
         return len(self._offsets) - 1
 
-    def __getitem__(self, i):  # an int, as a list is indexed (-1 is the last sentence)
-        i = int(i)
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(f"sentence {i} of {len(self)}")
-        return self._frozen(i)
+    def __getitem__(self, i):  # an int, as a list is indexed (-1 is the last sentence, IndexError past the end)
+        return self._frozen(range(len(self))[int(i)])
 
     def __iter__(self) -> Iterator[frozenset[str]]:
         return (self._row(i) for i in range(len(self)))

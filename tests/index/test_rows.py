@@ -41,7 +41,7 @@ def test_a_chunk_is_its_documents_text_at_its_offsets():
     chunks = [Chunk(0, "a", 0, 10, "First one."), Chunk(1, "a", 11, 34, TEXT["a"][11:34]),
               Chunk(2, "b", 0, 19, TEXT["b"])]
     rows = ChunkRows.of(chunks, DOCS)
-    assert list(rows) == chunks and rows.text(1) == "Second one here. Third."
+    assert list(rows) == chunks and rows[1].text == "Second one here. Third."
     assert rows.rows_of(["b", "a"]).tolist() == [0, 1, 2] and rows.rows_of(["b"]).tolist() == [2]
 
 
