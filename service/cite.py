@@ -1,7 +1,8 @@
 """Cite stage: where does a pasted text come from, and was it quoted faithfully?
 
 The text is checked whole and, when it holds several sentences, sentence by sentence. Each check:
-1. exact: the normalized text occurs in a normalized article (every occurrence, all articles);
+1. exact: the normalized text occurs in a normalized article (every occurrence, all articles; the
+   phrase index, service/phrase_index.py, names the articles that can hold it);
 2. otherwise the text is cut into pieces (service/pieces.py: at ellipses, and at most
    `piece_max_chars` long). The first piece is looked for in the whole corpus: exact occurrences, and
    word alignments (service/align.py) inside the regions BM25 ranks for it. Each next piece is looked
@@ -29,9 +30,10 @@ from index.sentences import split_sentences
 from index.store import CorpusIndex
 from service.align import MIN_SHARED_WORDS, Hit, Quote, align, has_word, occurrences, strip_ends
 from service.judge import Judge
-from service.normalize import normalize
+from service.normalize import Normalized, normalize
 from service.models import RetrievalMode, Verdict
 from service.paraphrase import Paraphrases
+from service.phrase_index import PhraseIndex
 from service.pieces import Piece, Pieces, split_pieces
 from service.quotes import (Checked, CheckedSpan, CiteRules, Deadline, Found, OutOfTime,
                             ParaphraseCandidate)
@@ -43,16 +45,18 @@ _BEAM = 4  # partial alignments kept while the next piece is looked for
 
 
 class QuoteFinder:
-    """Built once per index: keeps every article normalized; finds an article's words when a quote needs them."""
+    """Built once per index (or from the previous engine's after a write): the phrase index of every
+    article; an article is normalized, and its words found, only when a quote may be in it
+    (service/normalize.py and service/worddiff.py keep the last few hundred)."""
 
     def __init__(self, index: CorpusIndex, retriever: Retriever, scorer: SentenceVocabulary,
-                 rules: CiteRules) -> None:
+                 rules: CiteRules, phrases: PhraseIndex | None = None) -> None:
         self.index = index
         self.retriever = retriever
         self.rules = rules
-        # Every article normalized (an exact quote is looked for in all of them); its words only when a
-        # quote is aligned in it (service/worddiff.py keeps the last few hundred articles').
-        self.norms = {doc_id: normalize(doc.text) for doc_id, doc in index.documents.items()}
+        self.phrases = phrases if phrases is not None else PhraseIndex.of(
+            (doc_id, doc.text) for doc_id, doc in index.documents.items())
+        self._order = {doc_id: n for n, doc_id in enumerate(index.documents)}  # occurrences in corpus order
         self.words = ArticleWords(index)
         self.judge = Judge(index, self.words, rules)
         self.paraphrases = Paraphrases(index, scorer, retriever.queries, rules)
@@ -109,7 +113,7 @@ class QuoteFinder:
         quote = Quote.of(text[start:end])
         if not has_word(quote.norm.text):
             return []
-        found = self._exact(quote)
+        found = self._exact(quote, deadline)
         pieces = split_pieces(text, start, end, self.rules.piece_max_chars)
         if not pieces.items:
             return found
@@ -120,20 +124,27 @@ class QuoteFinder:
             found = self._chains(text, pieces, deadline)
         return sorted(found, key=lambda f: f.order)[: self.rules.max_matches]
 
-    def _exact(self, quote: Quote) -> list[Found]:
+    def _exact(self, quote: Quote, deadline: Deadline) -> list[Found]:
         """Every occurrence, up to max_matches (a one-word quote has hundreds)."""
         pasted = quote.norm.text
         for variant in dict.fromkeys((pasted, strip_ends(pasted, keep_ellipsis=True))):
-            hits = [Found(doc_id, *self.norms[doc_id].original_span(s, s + len(variant)), Verdict.exact, 1.0)
-                    for doc_id, s in islice(self._occurrences(variant), self.rules.max_matches)]
+            hits = [Found(doc_id, *self._normalized(doc_id).original_span(s, s + len(variant)), Verdict.exact, 1.0)
+                    for doc_id, s in islice(self._occurrences(variant, deadline), self.rules.max_matches)]
             if hits:
                 return hits
         return []
 
-    def _occurrences(self, needle: str) -> Iterator[tuple[str, int]]:
-        for doc_id, norm in self.norms.items():
-            for at in occurrences(norm.text, needle):
+    def _occurrences(self, needle: str, deadline: Deadline) -> Iterator[tuple[str, int]]:
+        """Where the normalized needle stands, in corpus order, among the articles that can hold it."""
+        candidates = self.phrases.candidates(needle)
+        for doc_id in sorted(self._order if candidates is None else candidates, key=self._order.__getitem__):
+            if deadline.passed():
+                raise OutOfTime
+            for at in occurrences(self._normalized(doc_id).text, needle):
                 yield doc_id, at
+
+    def _normalized(self, doc_id: str) -> Normalized:
+        return normalize(self.index.documents[doc_id].text)
 
     def _near(self, quote: Quote, taken: list[Found]) -> list[Found]:
         """Alignments of a one-piece quote in the regions BM25 ranks for it, not overlapping `taken`."""
@@ -152,7 +163,7 @@ class QuoteFinder:
         rules = self.rules
         parts = [Quote.of(text[p.start:p.end]) for p in pieces.items]
         first = [Hit(doc_id, s, s + len(parts[0].core), True, 1.0)
-                 for doc_id, s in islice(self._occurrences(parts[0].core), rules.max_matches)]
+                 for doc_id, s in islice(self._occurrences(parts[0].core, deadline), rules.max_matches)]
         first += [h for h in self._region_hits(parts[0]) if self.judge.acceptable(parts[0], h)]
         beams = [[h] for h in sorted(first, key=lambda h: -h.similarity)[:rules.max_matches]]
         for piece, part in zip(pieces.items[1:], parts[1:]):

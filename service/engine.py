@@ -22,7 +22,6 @@ from service.index_lifecycle import embedder_for, multilingual_embedder_for, ope
 from service.language import Language, detect_language
 from service.links import on_base, quote_check_path
 from service.metrics import timed
-from service.normalize import keep_documents
 from service.models import (MAX_QUOTE_CHARS, Answer, AskResult, CiteResult, Corroboration, Excerpt, Filters, Omission,
                             Passage, QuoteCheck, QuoteMatch, RetrievalMode, SearchResult, Span, Verdict)
 from service.names import Correction, NameVocabulary, english_words
@@ -38,7 +37,6 @@ class Engine:
     def __init__(self, settings: Settings, index: CorpusIndex, embedder: Embedder,
                  multilingual_embedder: Embedder | None = None, previous: Engine | None = None) -> None:
         """`previous`: the engine this one replaces after a write (see `next`)."""
-        keep_documents(doc.text for doc in index.documents.values())  # what is derived from each is kept
         self.settings = settings
         self.index = index
         self.embedder = embedder
@@ -52,6 +50,7 @@ class Engine:
         self.names = (NameVocabulary((doc.text for doc in index.documents.values()),
                                      english_words(settings.resolved_model_path())) if previous is None
                       else previous.names.next(*_changed_texts(previous.index, index)))
+        phrases = None if previous is None else previous.quotes.phrases.next(*_changed_documents(previous.index, index))
         self.bridge = (WordBridge((doc.text for doc in index.documents.values()), multilingual_embedder)
                        if self.retriever.multilingual_queries is not None else None)
         self.vocabulary = SentenceVocabulary(index)
@@ -60,7 +59,7 @@ class Engine:
         self.crosslingual = CrosslingualPolicy(self.answers)
         self.corroboration = CorroborationRule(settings.corroboration_min_similarity,
                                                settings.corroboration_min_shared)
-        self.quotes = QuoteFinder(index, self.retriever, self.vocabulary, CiteRules.of(settings))
+        self.quotes = QuoteFinder(index, self.retriever, self.vocabulary, CiteRules.of(settings), phrases)
 
     def next(self, index: CorpusIndex) -> Engine:
         """The engine over `index` (a write's result), keeping what does not depend on the index: the
@@ -209,9 +208,15 @@ def _ms_since(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 2)
 
 
+def _changed_documents(before: CorpusIndex, after: CorpusIndex) -> tuple[dict[str, str], list[str]]:
+    """The articles a write added (doc id -> text) and the ids it removed (a replaced article is both)."""
+    old, new = before.documents, after.documents
+    added = {doc_id: doc.text for doc_id, doc in new.items() if doc_id not in old or old[doc_id].sha256 != doc.sha256}
+    removed = [doc_id for doc_id, doc in old.items() if doc_id not in new or new[doc_id].sha256 != doc.sha256]
+    return added, removed
+
+
 def _changed_texts(before: CorpusIndex, after: CorpusIndex) -> tuple[list[str], list[str]]:
     """The texts of the articles a write added and removed (a replaced article is both)."""
-    old, new = before.documents, after.documents
-    added = [doc.text for doc_id, doc in new.items() if doc_id not in old or old[doc_id].sha256 != doc.sha256]
-    removed = [doc.text for doc_id, doc in old.items() if doc_id not in new or new[doc_id].sha256 != doc.sha256]
-    return added, removed
+    added, removed = _changed_documents(before, after)
+    return list(added.values()), [before.documents[doc_id].text for doc_id in removed]

@@ -9,14 +9,13 @@ match found in normalized text is reported at the article's own offsets, in its 
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import compress
-from typing import TypeVar
 
 import numpy as np
 
@@ -99,36 +98,16 @@ class Normalized:
         return self.offsets.first_at_or_after(offset)
 
 
-_documents: dict[str, dict[str, object]] = {}  # the served corpus's texts -> what was derived from each
-_documents_lock = threading.Lock()
-T = TypeVar("T")
+# Normalized texts kept: quote lookup normalizes the few articles that can hold a quote (its phrase
+# index, service/phrase_index.py, names them) and the quotes themselves. Keeping every article
+# normalized took about 0.8 GB at a million chunks.
+NORMALIZED_KEPT = 512
 
 
-def keep_documents(texts: Iterable[str]) -> None:
-    """The articles of the index being served: what is derived from each (its folding, its words) is
-    kept, so that the next engine (every live write builds one) reuses it instead of deriving it for
-    every article again (6 s for a 1 MB one). Texts no longer in the corpus are dropped."""
-    global _documents
-    with _documents_lock:
-        _documents = {text: _documents.get(text, {}) for text in texts}
-
-
-def per_document(kind: str, text: str, derive: Callable[[str], T]) -> T:
-    """`derive(text)`, remembered under `kind` while `text` is a kept article. Only for immutable
-    results: they are shared by every engine over that article."""
-    derived = _documents.get(text)
-    if derived is None:
-        return derive(text)
-    if kind not in derived:
-        value = derive(text)
-        with _documents_lock:
-            derived.setdefault(kind, value)
-    return derived[kind]  # type: ignore[return-value]
-
-
+@lru_cache(maxsize=NORMALIZED_KEPT)
 def normalize(original: str) -> Normalized:
     """Fold quotes, dashes, ellipses, whitespace and case; keep the map to `original`."""
-    return per_document("normalized", original, _normalize)
+    return _normalize(original)
 
 
 # Printable ASCII that folds to itself lower-cased, one character for one, with single spaces between:

@@ -1,0 +1,132 @@
+"""Which articles can hold an exact quote: postings of each normalized word and each pair of neighbours.
+
+Exact quote lookup must find every occurrence in every article. Scanning every article's normalized
+text does that, but keeps the whole corpus normalized in memory (about 0.8 GB at a million chunks).
+An exact occurrence is bounded by word boundaries (service/align.py, `occurrences`), so each word of
+the normalized quote is a whole word of the article there, and each two neighbouring words of the
+quote are neighbours there too. An article that lacks one of them cannot hold the quote. So the
+candidates are the intersection of those words' and pairs' postings, and only they are normalized and
+scanned. The postings are a superset of the truth, never less: a hash collision only adds a candidate
+that the scan then rejects.
+
+A word is a maximal run of `is_word_char` characters, or one CJK character (the script has no word
+boundaries; service/normalize.py). Keys are 32-bit hashes (salted per process, used only in it);
+postings hold article numbers, 2 bytes each below 65,536 articles. At 1,891 articles of 12 KB, about
+4,700 keys an article.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from service.normalize import normalize
+
+_CJK_RANGES = "\u2e80-\u9fff\u3040-\u30ff\uac00-\ud7af"  # as service/normalize.py's is_word_char
+_WORD = re.compile(rf"[^\W_{_CJK_RANGES}]+|(?=[^\W_])[{_CJK_RANGES}]")
+_MASK = 0xFFFFFFFF
+_NARROW_ENOUGH = 4  # candidates at which intersecting more postings costs more than it saves
+
+
+def phrase_keys(normalized: str) -> np.ndarray:
+    """The distinct keys of normalized text: each word and each pair of neighbouring words, sorted."""
+    words = _WORD.findall(normalized)
+    keys = {hash(w) & _MASK for w in words}
+    keys.update(hash((a, b)) & _MASK for a, b in zip(words, words[1:]))
+    return np.sort(np.fromiter(keys, dtype=np.uint32, count=len(keys)))
+
+
+@dataclass(frozen=True)
+class _Postings:
+    """CSR postings: article numbers of key `keys[i]` are `docs[offsets[i]:offsets[i + 1]]`, ascending."""
+
+    keys: np.ndarray
+    offsets: np.ndarray
+    docs: np.ndarray
+
+    @classmethod
+    def of(cls, per_doc: list[tuple[int, np.ndarray]], numbers: int) -> _Postings:
+        """From each article number's keys; one sort of (key, number) pairs packed in 64 bits."""
+        total = sum(len(keys) for _, keys in per_doc)
+        pairs = np.empty(total, dtype=np.uint64)
+        at = 0
+        for number, keys in per_doc:
+            pairs[at:at + len(keys)] = (keys.astype(np.uint64) << np.uint64(32)) | np.uint64(number)
+            at += len(keys)
+        pairs.sort()
+        doc_type = np.uint16 if numbers <= 1 << 16 else np.uint32
+        docs = (pairs & np.uint64(_MASK)).astype(doc_type)
+        pair_keys = (pairs >> np.uint64(32)).astype(np.uint32)
+        del pairs
+        starts = np.flatnonzero(np.r_[True, pair_keys[1:] != pair_keys[:-1]]) if total else np.zeros(0, np.int64)
+        return cls(pair_keys[starts], np.append(starts, total).astype(np.int64), docs)
+
+    def get(self, key: int) -> np.ndarray:
+        i = int(np.searchsorted(self.keys, key))
+        if i == len(self.keys) or int(self.keys[i]) != key:
+            return self.docs[:0]
+        return self.docs[self.offsets[i]:self.offsets[i + 1]]
+
+    @property
+    def nbytes(self) -> int:
+        return self.keys.nbytes + self.offsets.nbytes + self.docs.nbytes
+
+
+@dataclass(frozen=True)
+class PhraseIndex:
+    """Postings of the served articles. The articles of the first build are `base` and never change; an
+    article added by a write is in `added`, rebuilt from the added articles' keys at each write, and a
+    removed or replaced one is hidden by `gone`. Engines after a write share the base."""
+
+    names: tuple[str, ...]  # article number -> doc id
+    base: _Postings
+    added: _Postings
+    added_keys: Mapping[int, np.ndarray] = field(repr=False)  # article number -> its keys, for the next write
+    gone: frozenset[int] = frozenset()
+
+    @classmethod
+    def of(cls, texts: Iterable[tuple[str, str]]) -> PhraseIndex:
+        """From (doc_id, original text) pairs."""
+        names, per_doc = [], []
+        for number, (doc_id, text) in enumerate(texts):
+            names.append(doc_id)
+            per_doc.append((number, phrase_keys(normalize(text).text)))
+        empty = _Postings.of([], 0)
+        return cls(tuple(names), _Postings.of(per_doc, len(names)), empty, {})
+
+    def next(self, added: Mapping[str, str], removed: Iterable[str]) -> PhraseIndex:
+        """After a write: `added` (doc_id -> text; a replaced article is in both) and `removed` doc ids."""
+        leaving = set(removed) | set(added)
+        gone = set(self.gone) | {n for n, name in enumerate(self.names) if name in leaving and n not in self.gone}
+        keys = {n: k for n, k in self.added_keys.items() if n not in gone}
+        names = list(self.names)
+        for doc_id, text in added.items():
+            keys[len(names)] = phrase_keys(normalize(text).text)
+            names.append(doc_id)
+        return PhraseIndex(tuple(names), self.base, _Postings.of(list(keys.items()), len(names)), keys,
+                           frozenset(gone))
+
+    def candidates(self, normalized_needle: str) -> list[str] | None:
+        """The doc ids that can hold the needle (any order), or None when it has no word to look up."""
+        keys = phrase_keys(normalized_needle)
+        if not len(keys):
+            return None
+        found: np.ndarray | None = None
+        for postings in sorted((self._postings(int(k)) for k in keys), key=len):
+            found = postings if found is None else np.intersect1d(found, postings, assume_unique=True)
+            if len(found) <= _NARROW_ENOUGH:
+                break
+        return [self.names[n] for n in found.tolist() if n not in self.gone]
+
+    def _postings(self, key: int) -> np.ndarray:
+        base, added = self.base.get(key), self.added.get(key)
+        if not len(added):
+            return base.astype(np.int64)
+        return np.concatenate([base.astype(np.int64), added.astype(np.int64)])
+
+    @property
+    def nbytes(self) -> int:
+        return self.base.nbytes + self.added.nbytes + sum(k.nbytes for k in self.added_keys.values())
