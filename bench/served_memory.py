@@ -118,7 +118,7 @@ def measure(seeds: Path, data: Path, settle_s: float, code: Path | None = None) 
     with serve(use_cli=True, env=env, ready_timeout=3600) as server:
         out = {"ready_s": round(server.ready_s, 1), "rss_ready_mb": round(rss_mb(server.pid)),
                "rss_ready_parts_mb": rss_parts_mb(server.pid)}
-        latencies = []
+        latencies, cite_latencies = [], []
         with httpx.Client(base_url=server.url, timeout=120) as client:
             for round_ in range(2):  # the second round: after any lazy structure was built by the first
                 for q in english + others:
@@ -126,13 +126,17 @@ def measure(seeds: Path, data: Path, settle_s: float, code: Path | None = None) 
                     client.post("/ask", json={"question": q}).raise_for_status()
                     latencies.append(time.perf_counter() - t)
                 for text in cites:
+                    t = time.perf_counter()
                     client.post("/cite", json={"text": text}).raise_for_status()
+                    cite_latencies.append(time.perf_counter() - t)
                 time.sleep(settle_s)
                 out[f"rss_after_round_{round_ + 1}_mb"] = round(rss_mb(server.pid))
                 out[f"rss_after_round_{round_ + 1}_parts_mb"] = rss_parts_mb(server.pid)
         out["peak_rss_mb"] = round(peak_rss_mb(server.pid))
         out["ask_p50_ms"] = round(float(np.median(latencies)) * 1000, 1)
         out["asks"] = len(latencies)
+        out["cite_p50_ms"] = round(float(np.median(cite_latencies)) * 1000, 1)
+        out["cite_max_ms"] = round(max(cite_latencies) * 1000, 1)
     return out
 
 

@@ -22,6 +22,7 @@ from service.index_lifecycle import embedder_for, multilingual_embedder_for, ope
 from service.language import Language, detect_language
 from service.links import on_base, quote_check_path
 from service.metrics import timed
+from service.memory import release_free_memory
 from service.models import (MAX_QUOTE_CHARS, Answer, AskResult, CiteResult, Corroboration, Excerpt, Filters, Omission,
                             Passage, QuoteCheck, QuoteMatch, RetrievalMode, SearchResult, Span, Verdict)
 from service.names import Correction, NameVocabulary, english_words
@@ -60,6 +61,7 @@ class Engine:
         self.corroboration = CorroborationRule(settings.corroboration_min_similarity,
                                                settings.corroboration_min_shared)
         self.quotes = QuoteFinder(index, self.retriever, self.vocabulary, CiteRules.of(settings), phrases)
+        release_free_memory()  # what building this freed (service/memory.py)
 
     def next(self, index: CorpusIndex) -> Engine:
         """The engine over `index` (a write's result), keeping what does not depend on the index: the

@@ -15,7 +15,7 @@ from service.phrase_index import PhraseIndex
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 ARTICLES = {p.stem: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
 EXTRA = {"kana": "東京の「潤日」は日本語でも書かれる。Visa ﬁnance, ＴＯＫＹＯ 2025 and naïve café…",
-         "short": "Osaka — 57,396 Chinese residents. \"Run\" to Japan!"}
+         "short": "Osaka — 57,396 Chinese residents. \"Run\" to Japan! See run_ri_2025.txt"}
 
 
 def _scan(texts: dict[str, str], needle: str) -> set[str]:
