@@ -158,10 +158,32 @@ def _fold_each(original: str, lo: int, hi: int, chars: list[str], starts: list[i
                 starts.append(i)
                 ends.append(i + 1)
             continue
-        for f in _SPECIAL.get(c) or unicodedata.normalize("NFKC", c.casefold()):
+        for f in _fold_char(c):
             chars.append(f)
             starts.append(i)
             ends.append(i + 1)
+
+
+def _fold_char(c: str) -> str:
+    return _SPECIAL.get(c) or unicodedata.normalize("NFKC", c.casefold())
+
+
+def folded_words_text(original: str) -> str:
+    """A string with the same words as `normalize(original).text`, in a tenth of the time: ASCII
+    lower-cased, every other character folded as `normalize` folds it, and no offset map or spacing
+    rules (a space those rules drop always stands beside a dash, a dot or another space)."""
+    if original.isascii():
+        return original.lower()
+    parts, at = [], 0
+    for run in _NON_ASCII.finditer(original):
+        parts.append(original[at:run.start()].lower())
+        parts.extend(" " if c.isspace() else _fold_char(c) for c in run.group())
+        at = run.end()
+    parts.append(original[at:].lower())
+    return "".join(parts)
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
 def _space_is_typography(chars: list[str], j: int) -> bool:

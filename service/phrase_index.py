@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from service.normalize import normalize
+from service.normalize import folded_words_text
 
 _CJK_RANGES = "\u2e80-\u9fff\u3040-\u30ff\uac00-\ud7af"  # as service/normalize.py's is_word_char
 _WORD = re.compile(rf"[^\W_{_CJK_RANGES}]+|(?=[^\W_])[{_CJK_RANGES}]")
@@ -34,7 +34,8 @@ _NARROW_ENOUGH = 4  # candidates at which intersecting more postings costs more 
 
 
 def phrase_keys(normalized: str) -> np.ndarray:
-    """The distinct keys of normalized text: each word and each pair of neighbouring words, sorted."""
+    """The distinct keys of normalized text (or `folded_words_text`'s, which has the same words): each
+    word and each pair of neighbouring words, sorted."""
     words = (_WORD if _NOT_PLAIN.search(normalized) else _PLAIN_WORD).findall(normalized)
     keys = {hash(w) & _MASK for w in words}
     keys.update(hash((a, b)) & _MASK for a, b in zip(words, words[1:]))
@@ -51,20 +52,21 @@ class _Postings:
 
     @classmethod
     def of(cls, per_doc: list[tuple[int, np.ndarray]], numbers: int) -> _Postings:
-        """From each article number's keys; one sort of (key, number) pairs packed in 64 bits."""
+        """From each article number's keys (`per_doc` is emptied as they are packed): one in-place sort
+        of (key, number) pairs in 64 bits; at a million chunks, 89M pairs, 0.7 GB while building."""
         total = sum(len(keys) for _, keys in per_doc)
         pairs = np.empty(total, dtype=np.uint64)
         at = 0
-        for number, keys in per_doc:
+        per_doc.reverse()
+        while per_doc:
+            number, keys = per_doc.pop()
             pairs[at:at + len(keys)] = (keys.astype(np.uint64) << np.uint64(32)) | np.uint64(number)
             at += len(keys)
         pairs.sort()
-        doc_type = np.uint16 if numbers <= 1 << 16 else np.uint32
-        docs = (pairs & np.uint64(_MASK)).astype(doc_type)
-        pair_keys = (pairs >> np.uint64(32)).astype(np.uint32)
-        del pairs
-        starts = np.flatnonzero(np.r_[True, pair_keys[1:] != pair_keys[:-1]]) if total else np.zeros(0, np.int64)
-        return cls(pair_keys[starts], np.append(starts, total).astype(np.int64), docs)
+        docs = pairs.astype(np.uint16 if numbers <= 1 << 16 else np.uint32)  # the low bits: the number
+        np.right_shift(pairs, np.uint64(32), out=pairs)  # now each pair's key
+        starts = np.flatnonzero(np.r_[total > 0, pairs[1:] != pairs[:-1]])  # where each key's postings begin
+        return cls(pairs[starts].astype(np.uint32), np.append(starts, total).astype(np.int64), docs)
 
     def get(self, key: int) -> np.ndarray:
         i = int(np.searchsorted(self.keys, key))
@@ -95,7 +97,7 @@ class PhraseIndex:
         names, per_doc = [], []
         for number, (doc_id, text) in enumerate(texts):
             names.append(doc_id)
-            per_doc.append((number, phrase_keys(normalize.__wrapped__(text).text)))  # not into its LRU
+            per_doc.append((number, phrase_keys(folded_words_text(text))))
         empty = _Postings.of([], 0)
         return cls(tuple(names), _Postings.of(per_doc, len(names)), empty, {})
 
@@ -106,7 +108,7 @@ class PhraseIndex:
         keys = {n: k for n, k in self.added_keys.items() if n not in gone}
         names = list(self.names)
         for doc_id, text in added.items():
-            keys[len(names)] = phrase_keys(normalize(text).text)
+            keys[len(names)] = phrase_keys(folded_words_text(text))
             names.append(doc_id)
         return PhraseIndex(tuple(names), self.base, _Postings.of(list(keys.items()), len(names)), keys,
                            frozenset(gone))
