@@ -184,7 +184,7 @@ def parts(seeds: Path, data: Path) -> dict[str, dict[str, float]]:
                           s.multilingual_leg, None, s.dense_sentences)
     NameVocabulary(texts, english_words(s.resolved_model_path()))
     step("name vocabulary")
-    WordBridge(texts, multilingual).warm_up()
+    WordBridge(lambda: iter(texts), multilingual).warm_up()
     step("word bridge")
     vocabulary = SentenceVocabulary(index)
     step("sentence vocabulary")

@@ -214,7 +214,7 @@ class QuoteFinder:
         spans: dict[str, list[tuple[int, int]]] = {}
         for item in ranking.fused:
             chunk = self.index.chunks[item.chunk_id]
-            size = len(self.index.documents[chunk.doc_id].text)
+            size = self.index.documents[chunk.doc_id].length
             spans.setdefault(chunk.doc_id, []).append((max(0, chunk.start - length), min(size, chunk.end + length)))
         regions = []
         for doc_id, items in spans.items():

@@ -52,7 +52,7 @@ class Engine:
                                      english_words(settings.resolved_model_path())) if previous is None
                       else previous.names.next(*_changed_texts(previous.index, index)))
         phrases = None if previous is None else previous.quotes.phrases.next(*_changed_documents(previous.index, index))
-        self.bridge = (WordBridge((doc.text for doc in index.documents.values()), multilingual_embedder)
+        self.bridge = (WordBridge(lambda: (doc.text for doc in index.documents.values()), multilingual_embedder)
                        if self.retriever.multilingual_queries is not None else None)
         self.vocabulary = SentenceVocabulary(index)
         self.answers = AnswerPolicy(index, self.retriever, self.vocabulary, load_answer_model(settings.answer_model_dir),
@@ -191,8 +191,8 @@ class Engine:
     def excerpt(self, doc_id: str, start: int, end: int, context: int, link_base: str | None = None) -> Excerpt:
         """The cited text with `context` characters either side: a stable citation link's target."""
         doc = self.document(doc_id)
-        if not 0 <= start < end <= len(doc.text):
-            raise InvalidRequestError(f"offsets must satisfy 0 <= start < end <= {len(doc.text)} for "
+        if not 0 <= start < end <= doc.length:
+            raise InvalidRequestError(f"offsets must satisfy 0 <= start < end <= {doc.length} for "
                                       f"{doc_id}; got start={start}, end={end}")
         excerpt = Excerpt.of(doc, start, end, before=doc.text[max(0, start - context):start],
                              after=doc.text[end:end + context])

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 import numpy as np
@@ -63,8 +63,10 @@ class WordBridge:
     _cache: dict[str, np.ndarray] = {}  # word -> vector, shared by every engine of the process
     _cache_lock = threading.Lock()
 
-    def __init__(self, texts: Iterable[str], embedder: Embedder) -> None:
-        self._texts = list(texts)
+    def __init__(self, texts: Callable[[], Iterable[str]], embedder: Embedder) -> None:
+        """`texts`: the articles, read once when the bridge is built (holding them until then kept a
+        second copy of the corpus alive wherever texts are unpacked on access)."""
+        self._texts = texts
         self._embedder = embedder
         self._words: list[str] | None = None
         self._matrix: np.ndarray | None = None
@@ -92,7 +94,7 @@ class WordBridge:
     def _vocabulary(self) -> tuple[list[str], np.ndarray]:
         with self._lock:
             if self._matrix is None:
-                words = corpus_words(self._texts)
+                words = corpus_words(self._texts())
                 with WordBridge._cache_lock:
                     missing = [w for w in words if w not in WordBridge._cache]
                 vectors = self._embedder.embed(missing) if missing else np.zeros((0, 1), np.float32)

@@ -46,7 +46,7 @@ class DocumentSummary(BaseModel):
     @classmethod
     def of(cls, doc: Document, **fields) -> DocumentSummary:
         return cls(id=doc.id, title=doc.title, publication=doc.publication, author=doc.author,
-                   date=doc.date, length=len(doc.text), **fields)
+                   date=doc.date, length=doc.length, **fields)
 
 
 class DocumentFull(DocumentSummary):
