@@ -16,10 +16,16 @@ from index.lexical import tokenize
 from index.store import CorpusIndex
 
 
+# Token ids take two bytes while the vocabulary has at most this many tokens (the synthetic benchmark
+# corpus has 14,871; years of news may not): 6.6M ids at 100k chunks, so about 130 MB less at a
+# million than four bytes.
+SHORT_IDS_UP_TO = 1 << 16
+
+
 class TokenSets(Sequence[frozenset[str]]):
-    """Each sentence's distinct tokens, kept as int32 ids into one token table (CSR: each sentence's
-    slice of `_ids`, about 60 bytes a sentence) and handed out as a frozenset, the last `keep` of them
-    cached. A tuple of interned strings per sentence took about 180 bytes (450 MB at a million chunks);
+    """Each sentence's distinct tokens, kept as ids into one token table (CSR: each sentence's slice of
+    `_ids`, 2 bytes an id below SHORT_IDS_UP_TO tokens, else 4) and handed out as a frozenset, the last
+    `keep` of them cached. A tuple of interned strings per sentence took about 180 bytes (450 MB at a million chunks);
     a frozenset kept for every sentence about 1 KB."""
 
     __slots__ = ("names", "_ids", "_offsets", "_frozen")
@@ -47,13 +53,13 @@ class TokenSets(Sequence[frozenset[str]]):
 
 
 class ArticleTokens:
-    """An article's distinct tokens as a sorted int32 array of token ids, for `token in tokens`: 4 bytes
+    """An article's distinct tokens as a sorted array of token ids, for `token in tokens`: 2 or 4 bytes
     a token, where a sorted tuple of strings took 8 and a frozenset about 24."""
 
     __slots__ = ("_ids", "_table", "_names")
 
     def __init__(self, ids: np.ndarray, table: dict[str, int], names: Sequence[str]) -> None:
-        self._ids, self._table, self._names = np.unique(ids).astype(np.int32), table, names
+        self._ids, self._table, self._names = np.unique(ids), table, names  # the dtype of the vocabulary's ids
 
     def __contains__(self, token: object) -> bool:
         j = self._table.get(token)  # type: ignore[arg-type]
@@ -91,7 +97,8 @@ class SentenceVocabulary:
             ids.extend(table.setdefault(t, len(table)) for t in set(tokenize(index.text_of(s.doc_id, s.start, s.end))))
             offsets.append(len(ids))
         names = list(table)
-        id_array = np.frombuffer(ids, dtype=np.int32) if ids else np.zeros(0, np.int32)
+        id_type = np.uint16 if len(table) <= SHORT_IDS_UP_TO else np.int32
+        id_array = np.frombuffer(ids, dtype=np.int32).astype(id_type, copy=False) if ids else np.zeros(0, id_type)
         self.tokens = TokenSets(names, id_array, np.frombuffer(offsets, dtype=np.int64))
         counts = np.bincount(id_array, minlength=len(names)).tolist()
         self.df = dict(zip(names, counts))

@@ -86,3 +86,18 @@ def test_refuses_one_id_in_two_files(tmp_path):
 def test_refuses_a_folder_without_articles(tmp_path):
     with pytest.raises(CorpusError, match=r"holds no \.txt or \.md articles"):
         load_corpus(_seeds_with(tmp_path, {"notes.pdf": b"%PDF"}))
+
+
+def test_an_article_held_as_utf8_gives_back_its_exact_text_and_length():
+    """Offsets are in characters: a text beyond Latin-1 (潤日, an emoji) must come back character for character."""
+    from index import corpus
+
+    text = "Run-ri 潤日 — “run to Japan” 🏃 café\r\nline two"
+    doc = corpus.Document(id="x", text=text, sha256=corpus.sha256_text(text), title="T")
+    assert doc.text == text and doc.length == len(text) == 43
+    assert doc.text[7:9] == "潤日"
+    assert doc == corpus.Document(id="x", text=text, sha256=corpus.sha256_text(text), title="T")
+    assert doc != corpus.Document(id="x", text=text + ".", sha256=corpus.sha256_text(text), title="T")
+    for i in range(corpus.TEXTS_KEPT + 10):  # the decoded texts kept stay bounded
+        assert corpus.Document(id=str(i), text=f"article {i}", sha256="-").text == f"article {i}"
+    assert corpus._decoded.cache_info().currsize <= corpus.TEXTS_KEPT
