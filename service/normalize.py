@@ -28,8 +28,8 @@ class OffsetMap:
     """Where each normalized character came from, `original[start(k):end(k)]`, stored only where the
     common case breaks: most characters come from the one original character after the previous
     one's, so only the others ("anchors": after a collapsed run of spaces, a dropped space, an
-    ellipsis or a ligature unfolded) are kept, about one in 230 in news articles. Every article is
-    kept normalized for quote lookup; a full map was 8 bytes a character, most of that memory."""
+    ellipsis or a ligature unfolded) are kept, about one in 230 in news articles. When every article
+    was kept normalized for quote lookup, a full map (8 bytes a character) was most of that memory."""
 
     __slots__ = ("_at", "_start", "_end", "_size")
 

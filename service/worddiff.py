@@ -32,7 +32,7 @@ _CURRENCY = "$¥€£"
 
 class WordSpans(Sequence[tuple[int, int]]):
     """(start, end) of each word, held as two int arrays: 8 bytes a word instead of about 120 for a
-    tuple of tuples (every article's words are kept for quote lookup)."""
+    tuple of tuples (once every article's words were kept for quote lookup)."""
 
     __slots__ = ("starts", "ends")
 
