@@ -73,16 +73,16 @@ def load_corpus(seeds_dir: Path, allow_empty: bool = False) -> dict[str, Documen
     if twice:
         raise CorpusError(f"{seeds_dir} has two files for {', '.join(twice)} (.txt and .md); keep one: the file "
                           "name is the article's id")
-    texts = {path.stem: _read_text(path) for path in files}
-    missing = sorted(set(catalog) - set(texts))
+    missing = sorted(set(catalog) - {path.stem for path in files})
     if missing:
         raise CorpusError(
             f"{seeds_dir / CATALOG_FILE} has metadata for {', '.join(missing)} but no such .txt or .md file exists"
         )
-    return {
-        doc_id: Document(id=doc_id, text=text, sha256=sha256_text(text), **catalog.get(doc_id, {}))
-        for doc_id, text in texts.items()
-    }
+    documents = {}
+    for path in files:  # one text at a time: all of them at once as str was twice the corpus, briefly
+        text = _read_text(path)
+        documents[path.stem] = Document(id=path.stem, text=text, sha256=sha256_text(text), **catalog.get(path.stem, {}))
+    return documents
 
 
 def write_corpus(documents: list[Document], folder: Path) -> None:
