@@ -68,11 +68,14 @@ class _Postings:
         starts = np.flatnonzero(np.r_[total > 0, pairs[1:] != pairs[:-1]])  # where each key's postings begin
         return cls(pairs[starts].astype(np.uint32), np.append(starts, total).astype(np.int64), docs)
 
-    def get(self, key: int) -> np.ndarray:
-        i = int(np.searchsorted(self.keys, key))
-        if i == len(self.keys) or int(self.keys[i]) != key:
-            return self.docs[:0]
-        return self.docs[self.offsets[i]:self.offsets[i + 1]]
+    def spans(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where each key's postings start and end in `docs` (start == end for a key not here)."""
+        i = np.searchsorted(self.keys, keys)
+        found = i < len(self.keys)
+        found[found] = self.keys[i[found]] == keys[found]
+        starts = np.where(found, self.offsets[np.minimum(i, len(self.offsets) - 1)], 0)
+        ends = np.where(found, self.offsets[np.minimum(i + 1, len(self.offsets) - 1)], 0)
+        return starts, ends
 
     @property
     def nbytes(self) -> int:
@@ -118,18 +121,20 @@ class PhraseIndex:
         keys = phrase_keys(normalized_needle)
         if not len(keys):
             return None
+        base_starts, base_ends = self.base.spans(keys)
+        added_starts, added_ends = self.added.spans(keys)
+        sizes = (base_ends - base_starts) + (added_ends - added_starts)
+        if not sizes.all():  # a word or pair that no article has
+            return []
         found: np.ndarray | None = None
-        for postings in sorted((self._postings(int(k)) for k in keys), key=len):
+        for k in np.argsort(sizes, kind="stable").tolist():
+            postings = self.base.docs[base_starts[k]:base_ends[k]]
+            if added_ends[k] > added_starts[k]:  # added articles are numbered after the base's: still ascending
+                postings = np.concatenate([postings.astype(np.int64), self.added.docs[added_starts[k]:added_ends[k]]])
             found = postings if found is None else np.intersect1d(found, postings, assume_unique=True)
             if len(found) <= _NARROW_ENOUGH:
                 break
         return [self.names[n] for n in found.tolist() if n not in self.gone]
-
-    def _postings(self, key: int) -> np.ndarray:
-        base, added = self.base.get(key), self.added.get(key)
-        if not len(added):
-            return base.astype(np.int64)
-        return np.concatenate([base.astype(np.int64), added.astype(np.int64)])
 
     @property
     def nbytes(self) -> int:
