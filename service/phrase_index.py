@@ -11,7 +11,7 @@ that the scan then rejects.
 
 A word is a maximal run of `is_word_char` characters, or one CJK character (the script has no word
 boundaries; service/normalize.py). Keys are 32-bit hashes (salted per process, used only in it);
-postings hold article numbers, 2 bytes each below 65,536 articles. At 1,891 articles of 12 KB, about
+postings hold article numbers, 2 bytes each below 65,536 articles. At 1,891 articles of about 20 KB, about
 4,700 keys an article.
 """
 
