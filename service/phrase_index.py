@@ -11,8 +11,8 @@ that the scan then rejects.
 
 A word is a maximal run of `is_word_char` characters, or one CJK character (the script has no word
 boundaries; service/normalize.py). Keys are 32-bit hashes (salted per process, used only in it);
-postings hold article numbers, 2 bytes each below 65,536 articles. At 1,891 articles of about 20 KB, about
-4,700 keys an article.
+postings hold article numbers, 2 bytes each below 65,536 articles. At 1,891 articles of about 20 KB,
+about 4,700 keys an article.
 """
 
 from __future__ import annotations
