@@ -152,6 +152,7 @@ def parts(seeds: Path, data: Path) -> dict[str, dict[str, float]]:
     from service.cite import QuoteFinder
     from service.index_lifecycle import embedder_for, multilingual_embedder_for, open_index
     from service.names import NameVocabulary, english_words
+    from service.phrase_index import PhraseIndex
     from service.quotes import CiteRules
     from service.retrieve import Retriever
     from service.romanize import romanizers
@@ -190,7 +191,7 @@ def parts(seeds: Path, data: Path) -> dict[str, dict[str, float]]:
     step("sentence vocabulary")
     AnswerPolicy(index, retriever, vocabulary, load_answer_model(s.answer_model_dir), s.answer_depth,
                  s.answer_leg_depth, s.abstain_below)
-    QuoteFinder(index, retriever, vocabulary, CiteRules.of(s))
+    QuoteFinder(index, retriever, vocabulary, CiteRules.of(s), PhraseIndex.of(zip(index.documents, texts)))
     step("quote lookup")
     romanizers()
     step("romanisers")

@@ -31,7 +31,7 @@ def run(engine: Engine, quotes: list[GoldQuote], near_min: float, altered_min: f
     """Each case's verdict from exact / near / altered lookup at these thresholds, or, when nothing
     matched and `/cite` would try, its paraphrase candidates."""
     finder = QuoteFinder(engine.index, engine.retriever, engine.vocabulary, replace(
-        engine.quotes.rules, near_min_similarity=near_min, altered_min_wording=altered_min))
+        engine.quotes.rules, near_min_similarity=near_min, altered_min_wording=altered_min), engine.quotes.phrases)
     table = {}
     for quote in quotes:
         found = finder.find(quote.text, paraphrase=False)

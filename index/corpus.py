@@ -23,7 +23,7 @@ class Document:
     The text is held as its UTF-8 bytes and decoded when asked for; the last TEXTS_KEPT decoded are
     kept. As `str`, a corpus with any character beyond Latin-1 in most articles takes two bytes a
     character (729 MB for 382 MB of text at a million chunks); UTF-8 takes about one, and decoding
-    a 20 KB article takes about 60 us. (zlib on top halved it again but cost 0.2 ms more an article:
+    a 20 KB article takes about 60 us. (zlib on top halved it again but cost 0.15 ms more an article:
     /ask p50 at a million chunks went from 50 to 71 ms.)"""
 
     id: str

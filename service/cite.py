@@ -50,12 +50,12 @@ class QuoteFinder:
     (service/normalize.py and service/worddiff.py keep the last few hundred)."""
 
     def __init__(self, index: CorpusIndex, retriever: Retriever, scorer: SentenceVocabulary,
-                 rules: CiteRules, phrases: PhraseIndex | None = None) -> None:
+                 rules: CiteRules, phrases: PhraseIndex) -> None:
+        """`phrases`: the phrase index of `index`'s articles (the engine builds it, or carries it forward)."""
         self.index = index
         self.retriever = retriever
         self.rules = rules
-        self.phrases = phrases if phrases is not None else PhraseIndex.of(
-            (doc_id, doc.text) for doc_id, doc in index.documents.items())
+        self.phrases = phrases
         self._order = {doc_id: n for n, doc_id in enumerate(index.documents)}  # occurrences in corpus order
         self.words = ArticleWords(index)
         self.judge = Judge(index, self.words, rules)

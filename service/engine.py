@@ -41,8 +41,11 @@ class Engine:
         """`previous`: the engine this one replaces after a write (see `next`)."""
         # First, while little else is held: building the phrase index briefly takes 1 GB at 1M chunks.
         release_free_memory()  # what loading the index freed
-        phrases = (PhraseIndex.of((doc_id, doc.text) for doc_id, doc in index.documents.items()) if previous is None
-                   else previous.quotes.phrases.next(*_changed_documents(previous.index, index)))
+        if previous is None:
+            phrases = PhraseIndex.of((doc_id, doc.text) for doc_id, doc in index.documents.items())
+        else:  # a write: what it added and removed is all the phrase index and the names need to change
+            added, removed = _changed_documents(previous.index, index)
+            phrases = previous.quotes.phrases.next(added, removed)
         self.settings = settings
         self.index = index
         self.embedder = embedder
@@ -55,7 +58,7 @@ class Engine:
         self.retriever.warm_up()  # before this engine serves, not on its first question
         self.names = (NameVocabulary((doc.text for doc in index.documents.values()),
                                      english_words(settings.resolved_model_path())) if previous is None
-                      else previous.names.next(*_changed_texts(previous.index, index)))
+                      else previous.names.next(added.values(), [previous.index.documents[d].text for d in removed]))
         self.bridge = (WordBridge(lambda: (doc.text for doc in index.documents.values()), multilingual_embedder)
                        if self.retriever.multilingual_queries is not None else None)
         self.vocabulary = SentenceVocabulary(index)
@@ -220,9 +223,3 @@ def _changed_documents(before: CorpusIndex, after: CorpusIndex) -> tuple[dict[st
     added = {doc_id: doc.text for doc_id, doc in new.items() if doc_id not in old or old[doc_id].sha256 != doc.sha256}
     removed = [doc_id for doc_id, doc in old.items() if doc_id not in new or new[doc_id].sha256 != doc.sha256]
     return added, removed
-
-
-def _changed_texts(before: CorpusIndex, after: CorpusIndex) -> tuple[list[str], list[str]]:
-    """The texts of the articles a write added and removed (a replaced article is both)."""
-    added, removed = _changed_documents(before, after)
-    return list(added.values()), [before.documents[doc_id].text for doc_id in removed]

@@ -77,10 +77,6 @@ class _Postings:
         ends = np.where(found, self.offsets[np.minimum(i + 1, len(self.offsets) - 1)], 0)
         return starts, ends
 
-    @property
-    def nbytes(self) -> int:
-        return self.keys.nbytes + self.offsets.nbytes + self.docs.nbytes
-
 
 @dataclass(frozen=True)
 class PhraseIndex:
@@ -139,7 +135,3 @@ class PhraseIndex:
             if len(found) <= _NARROW_ENOUGH:
                 break
         return [self.names[n] for n in found.tolist() if n not in self.gone]
-
-    @property
-    def nbytes(self) -> int:
-        return self.base.nbytes + self.added.nbytes + sum(k.nbytes for k in self.added_keys.values())
