@@ -94,7 +94,7 @@ def test_only_the_pipeline_the_onnx_runner_reproduces_is_run_by_it(settings, tmp
 def test_bfloat16_build_batches_keep_the_float32_vectors_to_five_nines(engine, settings):
     """RUNRI_BUILD_COMPUTE=bfloat16 computes a build's batches with bfloat16 matrix products (AMX):
     the rows come back in the input's order, normalised, within cosine 0.9999 of ONNX float32, and
-    not bit-identical (the bfloat16 path really ran)."""
+    not bit-identical (the bfloat16 path really ran); the same on one build thread or two."""
     from index.embed import SentenceTransformerEmbedder
 
     fast = SentenceTransformerEmbedder(settings.resolved_model_path(), batch_size=8, onnx_dir=settings.onnx_dir,
@@ -105,6 +105,11 @@ def test_bfloat16_build_batches_keep_the_float32_vectors_to_five_nines(engine, s
     assert got.shape == expected.shape and np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
     assert (got * expected).sum(axis=1).min() > 0.9999
     assert not np.array_equal(got, expected)
+    # Two build threads, one batch each: the very same vectors as one thread, so a build does not read
+    # differently on a machine with more cores.
+    two = SentenceTransformerEmbedder(settings.resolved_model_path(), batch_size=8, onnx_dir=settings.onnx_dir,
+                                      compute="bfloat16", batch_threads=2)
+    assert np.array_equal(two.embed(texts), got)
 
 
 def test_bfloat16_is_refused_for_an_int8_model(settings):
