@@ -81,7 +81,8 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
 def full_report(report: Report, gate: GateResult, baseline_file: Path) -> dict:
     """The report with the gate's verdict and the per-question diff first."""
     return {"gate": {"passed": gate.passed, "baseline": str(baseline_file), "failures": gate.failures,
-                     "hit_to_miss": gate.hit_to_miss, "miss_to_hit": gate.miss_to_hit, "notes": gate.notes},
+                     "hit_to_miss": gate.hit_to_miss, "miss_to_hit": gate.miss_to_hit, "notes": gate.notes,
+                     "caveats": gate.caveats},
             **report.model_dump()}
 
 

@@ -19,6 +19,7 @@ LOWER_IS_BETTER = {"abstention.false_abstention_rate"}
 class GateResult:
     failures: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    caveats: list[str] = field(default_factory=list)  # why this run may not compare like with like
     # outcome ("retrieval.hybrid.hit@5") -> case ids that changed since the baseline
     hit_to_miss: dict[str, list[str]] = field(default_factory=dict)
     miss_to_hit: dict[str, list[str]] = field(default_factory=dict)
@@ -41,6 +42,11 @@ def compare(report: Report, baseline: dict) -> GateResult:
     if not baseline.get("metrics"):
         result.failures.append("baseline: none recorded yet; record this run with --update-baseline")
         return result
+    built, recorded = report.settings.get("build_compute"), baseline.get("settings", {}).get("build_compute")
+    if built and recorded and built != recorded:  # RUNRI_BUILD_COMPUTE=auto differs between CPUs
+        result.caveats.append(f"this index was built with {built} arithmetic and the baseline with {recorded}: "
+                              "figures may differ in the third decimal; for like with like, rebuild with "
+                              f"RUNRI_BUILD_COMPUTE={recorded}")
     tolerances = baseline.get("tolerances", {})
     for name, base in baseline.get("metrics", {}).items():
         if base is None:

@@ -27,6 +27,7 @@ def render(report: Report, baseline: dict, gate: GateResult) -> str:
             lines += ["", f"{title} ({len(by_case)}):"]
             lines += [f"  {case}: {_short(report.cases.get(case, ''))}\n      {', '.join(outcomes)}"
                       for case, outcomes in by_case.items()]
+    lines += [f"\nnote: {caveat}" for caveat in gate.caveats]
     lines += [""] + ([f"GATE FAILED ({len(gate.failures)}):"] + [f"  {f}" for f in gate.failures]
                      if gate.failures else ["gate passed"])
     return "\n".join(lines)

@@ -102,7 +102,7 @@ def build(settings: Settings, force: bool = False, progress: bool = False,
     """Return a fresh index, building and saving one only when needed (or when forced).
     The second value says whether a build happened. `embedder` defaults to the configured model
     (tests pass a small deterministic one, with `model_path` naming it)."""
-    corpus = load_documents(settings)
+    corpus, given = load_documents(settings), embedder
     if not force:
         try:
             return open_index(settings, corpus), False
@@ -116,17 +116,17 @@ def build(settings: Settings, force: bool = False, progress: bool = False,
         milvus=milvus_config(settings),
         chunk_storage=settings.chunk_vector_storage,
         sentence_storage=settings.sentence_vector_storage,
-        compute=settings.build_compute,
+        compute=settings.resolved_build_compute if given is None else getattr(given, "compute", "float32"),
     )
     if settings.embed_cache:  # a rebuild embeds only the texts that changed, and loads no model if none did
         model = model_info(settings.resolved_model_path(), settings.model_precision)
         folder = cache_folder(settings.data_dir / EMBED_CACHE_DIR, model.config_sha256, settings.model_precision,
-                              settings.build_compute)
+                              params.compute)
         embedder = (CachedEmbedder(embedder, folder) if embedder is not None else
-                    CachedEmbedder(lambda: embedder_for(settings, settings.build_compute), folder, model.dimension,
+                    CachedEmbedder(lambda: embedder_for(settings, params.compute), folder, model.dimension,
                                    model.name))
     else:
-        embedder = embedder or embedder_for(settings, settings.build_compute)
+        embedder = embedder or embedder_for(settings, params.compute)
     if progress:  # the CLI's build: say what the silent seconds before the first bar are for
         print(f"building the index of {len(corpus.documents)} documents in {settings.data_dir}; loading the model...",
               file=sys.stderr, flush=True)
@@ -136,7 +136,19 @@ def build(settings: Settings, force: bool = False, progress: bool = False,
     save_index(index, settings.data_dir)
     if isinstance(embedder, CachedEmbedder):
         embedder.save()
+    if params.compute != "float32" and settings.model_runtime == "onnxruntime" and given is None:
+        export_query_model(settings)
     return index, True
+
+
+def export_query_model(settings: Settings) -> None:
+    """Leave the float32 ONNX export that queries run on in the cache. A float32 build makes it as it
+    embeds; after a bfloat16 one, the first served process would otherwise load torch to make it."""
+    from index import onnx_runtime
+
+    model_path = settings.resolved_model_path()
+    if onnx_runtime.supports_files(model_path) and not onnx_runtime.export_path(model_path, settings.onnx_dir).exists():
+        embedder_for(settings)
 
 
 def open_index(settings: Settings, corpus: Corpus | None = None) -> CorpusIndex:

@@ -61,11 +61,13 @@ class Settings(BaseSettings):
     model_precision: Literal["float32", "int8"] = Field(
         default="float32", description="int8: the model's Linear layers dynamically quantized (~2.5x faster on "
                                        "this CPU; the index is rebuilt with it; see README, Benchmarks).")
-    build_compute: Literal["float32", "bfloat16"] = Field(
-        default="float32", description="How a full build computes its MiniLM batches. float32: ONNX Runtime, the "
-                                       "same vectors on every machine. bfloat16: torch with bfloat16 matrix "
-                                       "products, 1.7x faster builds on a CPU with AMX, vectors within cosine "
-                                       "0.99995 of float32 (README, Benchmarks). Live writes stay float32.")
+    build_compute: Literal["auto", "float32", "bfloat16"] = Field(
+        default="auto", description="How a full build computes its MiniLM batches. bfloat16: torch with bfloat16 "
+                                    "matrix products, 1.8x faster builds on a CPU with AMX, vectors within cosine "
+                                    "0.99995 of float32 (README, Benchmarks). float32: ONNX Runtime, the same "
+                                    "vectors on every machine. auto: bfloat16 where the CPU multiplies it natively "
+                                    "(AMX or AVX512-BF16) and the model is float32, else float32. Live writes stay "
+                                    "float32.")
     torch_threads: int = Field(default=1, ge=1, le=256, description="Intra-op threads for the model (see index/embed.py).")
     build_threads: int | None = Field(
         default=None, ge=1, le=256,
@@ -266,6 +268,15 @@ class Settings(BaseSettings):
             raise ValueError(f"{ENV_PREFIX}BUILD_COMPUTE=bfloat16 needs {ENV_PREFIX}MODEL_PRECISION=float32 "
                              f"(got {self.model_precision}): the int8 model has its own arithmetic")
         return self
+
+    @property
+    def resolved_build_compute(self) -> str:
+        """The arithmetic a full build uses: `auto` settled by this CPU's flags."""
+        if self.build_compute != "auto":
+            return self.build_compute
+        from index.embed import native_bfloat16
+
+        return "bfloat16" if self.model_precision == "float32" and native_bfloat16() else "float32"
 
     @property
     def write_token(self) -> str | None:

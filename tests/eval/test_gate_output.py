@@ -35,6 +35,21 @@ def test_the_diff_names_questions_both_ways_and_the_table_shows_them():
     assert table.endswith("GATE FAILED (1):\n  retrieval.hybrid.recall@5: 0.3300 vs baseline 0.6700 (tolerance 0.02)")
 
 
+def test_a_baseline_from_other_arithmetic_is_named_and_does_not_fail_the_gate():
+    """RUNRI_BUILD_COMPUTE=auto builds with bfloat16 on AMX cores and float32 elsewhere: a run on the other
+    kind says so beside its verdict, and how to compare like with like."""
+    report = _report(0.67, {"q1": True, "q2": False, "q3": True})
+    report.settings["build_compute"] = "float32"
+    baseline = {**BASELINE, "settings": {"build_compute": "bfloat16"}}
+    gate = compare(report, baseline)
+    assert gate.passed
+    assert render(report, baseline, gate).endswith(
+        "note: this index was built with float32 arithmetic and the baseline with bfloat16: figures may differ in "
+        "the third decimal; for like with like, rebuild with RUNRI_BUILD_COMPUTE=bfloat16\n\ngate passed")
+    report.settings["build_compute"] = "bfloat16"
+    assert compare(report, baseline).caveats == []
+
+
 def test_junit_fails_only_what_regressed_and_skips_known_misses():
     report = _report(0.33, {"q1": False, "q2": False, "q3": True})
     root = junit_xml(report, BASELINE, compare(report, BASELINE)).getroot()

@@ -53,7 +53,7 @@ def test_baseline_then_worse_retrieval_fails_the_gate_naming_the_questions(newsr
     assert "gate passed" in printed.err, "--json: the table goes to stderr"
     assert json.loads(printed.out)["gate"] == {
         "passed": True, "baseline": str(newsroom / "gold" / "baseline.json"), "failures": [],
-        "hit_to_miss": {}, "miss_to_hit": {}, "notes": []}
+        "hit_to_miss": {}, "miss_to_hit": {}, "notes": [], "caveats": []}
     baseline = json.loads((newsroom / "gold" / "baseline.json").read_text())
     assert baseline["settings"]["questions"] == 10 and baseline["settings"]["documents"] == 3
     assert not any(name.startswith("cite.") for name in baseline["metrics"]), "no quote cases, no cite metrics"

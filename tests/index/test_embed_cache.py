@@ -51,13 +51,17 @@ def test_a_rebuild_embeds_only_changed_texts_and_each_text_once(tmp_path, settin
 
 def test_a_bfloat16_build_is_recorded_and_a_float32_build_never_reads_its_vectors(small_seeds, tmp_path, engine):
     """RUNRI_BUILD_COMPUTE=bfloat16 is written in the manifest, and its embeddings are cached apart:
-    a float32 build over the same data folder afterwards embeds afresh with ONNX Runtime."""
+    a float32 build over the same data folder afterwards embeds afresh with ONNX Runtime. The bfloat16
+    build leaves the float32 ONNX export that queries run on, so serving never loads torch to make it."""
+    from index.onnx_runtime import export_path
     from service.index_lifecycle import build
     from service.settings import Settings
 
     where = {"data_dir": tmp_path / "data", "seeds_dir": small_seeds}
-    fast, built = build(Settings(**where, build_compute="bfloat16"), force=True)
-    exact, _ = build(Settings(**where), force=True)
+    fast_settings = Settings(**where, build_compute="bfloat16", onnx_cache_dir=tmp_path / "onnx")
+    fast, built = build(fast_settings, force=True)
+    assert export_path(fast_settings.resolved_model_path(), tmp_path / "onnx").exists()
+    exact, _ = build(Settings(**where, build_compute="float32"), force=True)
     assert built and fast.manifest.build_compute == "bfloat16" and exact.manifest.build_compute == "float32"
     rows = list(range(len(exact.chunks)))
     onnx = engine.embedder.embed([c.text for c in exact.chunks])

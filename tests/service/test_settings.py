@@ -48,7 +48,7 @@ def test_a_token_read_from_a_file_loses_its_newline(environ):
     ({"RUNRI_BACKEND": "chroma"}, ["RUNRI_BACKEND='chroma': Input should be 'faiss' or 'milvus'"]),
     ({"RUNRI_MILVUS_URI": "ftp://milvus"}, ["RUNRI_MILVUS_URI='ftp://milvus': must be a Milvus Lite file path"]),
     ({"RUNRI_SENTENCE_VECTOR_STORAGE": "pq"}, ["RUNRI_SENTENCE_VECTOR_STORAGE='pq'"]),
-    ({"RUNRI_BUILD_COMPUTE": "fp8"}, ["RUNRI_BUILD_COMPUTE='fp8': Input should be 'float32' or 'bfloat16'"]),
+    ({"RUNRI_BUILD_COMPUTE": "fp8"}, ["RUNRI_BUILD_COMPUTE='fp8': Input should be 'auto', 'float32' or 'bfloat16'"]),
     ({"RUNRI_BUILD_COMPUTE": "bfloat16", "RUNRI_MODEL_PRECISION": "int8"},
      ["RUNRI_BUILD_COMPUTE=bfloat16 needs RUNRI_MODEL_PRECISION=float32 (got int8)"]),
     ({"RUNRI_API_TOKN": "s3cret"}, ["RUNRI_API_TOKN is not a setting (did you mean RUNRI_API_TOKEN?)"]),
@@ -81,3 +81,15 @@ def test_runri_serve_refuses_to_start_and_says_which_variable(environ, capsys):
     assert cli.main(["serve"]) == 1
     err = capsys.readouterr().err
     assert "RUNRI_MAX_BODY_BYTES='-1': Input should be greater than or equal to 1" in err
+
+
+@pytest.mark.parametrize(("native", "precision", "expected"), [
+    (True, "float32", "bfloat16"), (False, "float32", "float32"), (True, "int8", "float32")])
+def test_auto_build_compute_takes_bfloat16_only_where_the_cpu_has_the_units(monkeypatch, native, precision, expected):
+    """RUNRI_BUILD_COMPUTE=auto (the default) builds with bfloat16 on AMX or AVX512-BF16 cores, where it
+    is 1.7x faster, and with float32 elsewhere (emulated bfloat16 is slower) or for the int8 model."""
+    import index.embed
+
+    monkeypatch.setattr(index.embed, "native_bfloat16", lambda: native)
+    assert Settings(model_precision=precision).resolved_build_compute == expected
+    assert Settings(build_compute="float32").resolved_build_compute == "float32"
