@@ -61,7 +61,8 @@ class Engine:
                       else previous.names.next(added.values(), [previous.index.documents[d].text for d in removed]))
         self.bridge = (WordBridge(lambda: (doc.text for doc in index.documents.values()), multilingual_embedder)
                        if self.retriever.multilingual_queries is not None else None)
-        self.vocabulary = SentenceVocabulary(index)
+        self.vocabulary = (SentenceVocabulary(index) if previous is None
+                           else previous.vocabulary.next(index, frozenset(added) | frozenset(removed)))
         self.answers = AnswerPolicy(index, self.retriever, self.vocabulary, load_answer_model(settings.answer_model_dir),
                                     settings.answer_depth, settings.answer_leg_depth, settings.abstain_below)
         self.crosslingual = CrosslingualPolicy(self.answers)

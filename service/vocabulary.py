@@ -47,6 +47,10 @@ class TokenSets(Sequence[frozenset[str]]):
     def __iter__(self) -> Iterator[frozenset[str]]:
         return (self._row(i) for i in range(len(self)))
 
+    def lengths(self, rows: range) -> np.ndarray:
+        """How many distinct tokens each of consecutive sentences has."""
+        return np.diff(self._offsets[rows.start:rows.stop + 1]) if len(rows) else np.zeros(0, np.int64)
+
     def ids_of(self, rows: range) -> np.ndarray:
         """The token ids of consecutive sentences (an article's block), with repeats."""
         return self._ids[self._offsets[rows.start]:self._offsets[rows.stop]] if len(rows) else self._ids[:0]
@@ -81,33 +85,82 @@ class DocumentTokens:
     (about 136 MB at 100k chunks); sorted id arrays take a sixth, and building them on request instead
     cost 1.4-2.6 ms a question there (a question's candidates come from dozens of articles)."""
 
-    def __init__(self, index: CorpusIndex, tokens: TokenSets, table: dict[str, int]) -> None:
-        self._by_doc = {doc_id: ArticleTokens(tokens.ids_of(index.sentence_rows(doc_id)), table, tokens.names)
+    def __init__(self, index: CorpusIndex, tokens: TokenSets, table: dict[str, int],
+                 kept: dict[str, ArticleTokens] | None = None) -> None:
+        """`kept`: articles whose tokens are already known (a write's unchanged ones), reused as they are."""
+        kept = kept or {}
+        self._by_doc = {doc_id: kept[doc_id] if doc_id in kept else
+                        ArticleTokens(tokens.ids_of(index.sentence_rows(doc_id)), table, tokens.names)
                         for doc_id in index.documents}
 
     def get(self, doc_id: str, default: ArticleTokens | frozenset[str] = frozenset()):
         return self._by_doc.get(doc_id, default)
 
+    def __contains__(self, doc_id: str) -> bool:
+        return doc_id in self._by_doc
+
 
 class SentenceVocabulary:
-    def __init__(self, index: CorpusIndex) -> None:
-        table: dict[str, int] = {}
-        ids, offsets = array("i"), array("q", [0])
-        for s in index.sentences:
-            ids.extend(table.setdefault(t, len(table)) for t in set(tokenize(index.text_of(s.doc_id, s.start, s.end))))
-            offsets.append(len(ids))
-        names = list(table)
-        id_type = np.uint16 if len(table) <= SHORT_IDS_UP_TO else np.int32
-        id_array = np.frombuffer(ids, dtype=np.int32).astype(id_type, copy=False) if ids else np.zeros(0, id_type)
-        self.tokens = TokenSets(names, id_array, np.frombuffer(offsets, dtype=np.int64))
+    """Built once per index by tokenizing every sentence; after a write, `next` tokenizes only the
+    sentences of the articles it added (29 s of re-tokenizing at a million chunks otherwise)."""
+
+    def __init__(self, index: CorpusIndex, previous: SentenceVocabulary | None = None,
+                 changed: frozenset[str] = frozenset()) -> None:
+        """`previous` and `changed`: the vocabulary before a write and the ids of the articles it added,
+        replaced or removed; every other article's token ids are copied from `previous`. The token table
+        is shared and only grows, so ids `previous` handed out keep their meaning for its readers."""
+        table: dict[str, int] = previous._table if previous is not None else {}
+        names: list[str] = previous.tokens.names if previous is not None else []
+        pieces: list[np.ndarray] = []
+        lengths: list[np.ndarray] = []
+        kept: dict[str, ArticleTokens] = {}
+        for doc_id, rows in _blocks_in_row_order(index):
+            if previous is not None and doc_id not in changed and doc_id in previous.document_tokens:
+                old_rows = previous.sentence_rows(doc_id)
+                pieces.append(previous.tokens.ids_of(old_rows).astype(np.int32))
+                lengths.append(previous.tokens.lengths(old_rows))
+                kept[doc_id] = previous.document_tokens.get(doc_id)
+                continue
+            ids, counts = array("i"), array("q")
+            for row in rows:
+                s = index.sentences[row]
+                before = len(ids)
+                for t in set(tokenize(index.text_of(doc_id, s.start, s.end))):
+                    j = table.get(t)
+                    if j is None:
+                        j = table[t] = len(names)
+                        names.append(t)
+                    ids.append(j)
+                counts.append(len(ids) - before)
+            pieces.append(np.frombuffer(ids, dtype=np.int32) if ids else np.zeros(0, np.int32))
+            lengths.append(np.frombuffer(counts, dtype=np.int64) if counts else np.zeros(0, np.int64))
+        id_type = np.uint16 if len(names) <= SHORT_IDS_UP_TO else np.int32
+        id_array = np.concatenate(pieces).astype(id_type) if pieces else np.zeros(0, id_type)
+        offsets = np.concatenate([[0], np.cumsum(np.concatenate(lengths), dtype=np.int64)]) if lengths \
+            else np.zeros(1, np.int64)
+        if len(offsets) != len(index.sentences) + 1:
+            raise ValueError(f"the articles' sentence rows cover {len(offsets) - 1} of {len(index.sentences)}")
+        if previous is not None and previous.tokens._ids.dtype != id_type:
+            kept = {}  # the ids widened past two bytes: every article's array is made again
+        self._table, self._blocks = table, dict(_blocks_in_row_order(index))
+        self.tokens = TokenSets(names, id_array, offsets.astype(np.int64))
         counts = np.bincount(id_array, minlength=len(names)).tolist()
-        self.df = dict(zip(names, counts))
+        self.df = {name: n for name, n in zip(names, counts) if n}  # a removed article's last words are gone
         self.size = len(self.tokens)
         self._max_idf = math.log(1 + (self.size + 0.5) / 0.5)
-        self.document_tokens = DocumentTokens(index, self.tokens, table)
+        self.document_tokens = DocumentTokens(index, self.tokens, table, kept)
         self.metadata_tokens = frozenset(t for doc in index.documents.values()
                                          for field in (doc.title, doc.publication, doc.author) if field
                                          for t in tokenize(field))
+
+    def next(self, index: CorpusIndex, changed: frozenset[str]) -> SentenceVocabulary:
+        """The vocabulary of `index`, a write's result: `changed` names the articles the write added,
+        replaced or removed."""
+        return SentenceVocabulary(index, self, changed)
+
+    def sentence_rows(self, doc_id: str) -> range:
+        """`doc_id`'s sentence rows in the index this vocabulary was built from."""
+        return self._blocks.get(doc_id, range(0))
 
     def idf(self, token: str) -> float:
         """IDF scaled to [0, 1] (1: a word no sentence uses), so corpora of any size compare."""
@@ -122,3 +175,9 @@ class SentenceVocabulary:
     def knows(self, token: str) -> bool:
         """Whether any article uses the token, in its text or its catalog metadata."""
         return token in self.df or token in self.metadata_tokens
+
+
+def _blocks_in_row_order(index: CorpusIndex) -> list[tuple[str, range]]:
+    """Each article's sentence rows, in the order the rows run (a write appends an added article)."""
+    blocks = [(doc_id, index.sentence_rows(doc_id)) for doc_id in index.documents]
+    return sorted((b for b in blocks if len(b[1])), key=lambda b: b[1].start)
