@@ -201,7 +201,7 @@ def estimated_bytes(index: CorpusIndex, delta: Delta | None = None) -> int:
     with a `delta` only its segment and BM25."""
     dimension = index.manifest.fingerprint.model.dimension
     chunk_text = index.chunks.text_chars()  # characters: bytes for English text
-    bm25 = int(1.4 * chunk_text)
+    bm25 = int(2.0 * chunk_text)  # BM25 (1.4x) and the chunks' token ids (index/lexical.py)
     if delta is not None:
         segment = delta.segment
         if segment is None:

@@ -54,3 +54,47 @@ def test_top_k_breaks_ties_by_position_and_handles_k_beyond_size():
     scores, ids = top_k(np.array([0.0, 2.0, 1.0, 2.0], dtype=np.float32), k=10)
     assert list(ids) == [1, 3, 2]
     assert top_k(np.array([1.0], dtype=np.float32), k=0)[1].size == 0
+
+
+CORPUS = ["Osaka minpaku rentals grow in Osaka", "Tokyo property prices rise", "", "Minpaku rules in Tokyo and Osaka",
+          "潤日 migrants buy in Tokyo", "870,000 Chinese nationals live in Japan"]
+QUERIES = ["osaka minpaku", "tokyo prices", "潤日", "chinese nationals 870,000", "japan rules", "unknown words"]
+
+
+def _same_scores(index: LexicalIndex, texts: list[str]) -> None:
+    fresh = LexicalIndex.build(texts)
+    for query in QUERIES:
+        assert np.array_equal(index.scores(query), fresh.scores(query)), query
+
+
+def test_writes_and_a_reload_score_as_a_fresh_build_and_tokenize_only_new_chunks(tmp_path, monkeypatch):
+    """A write rebuilds BM25 from the chunks' saved token ids: the scores are exactly a fresh build's,
+    an empty chunk included, and only the added chunks are tokenized, also after a reload."""
+    import index.lexical as lexical
+
+    built = LexicalIndex.build(CORPUS[:4])
+    built.save(tmp_path)
+    loaded = LexicalIndex.load(tmp_path, size=4)
+    tokenized: list[str] = []
+    real = lexical._tokens_of
+    monkeypatch.setattr(lexical, "_tokens_of", lambda text: tokenized.append(text) or real(text))
+    grown = loaded.with_added(CORPUS)
+    assert tokenized == CORPUS[4:]
+    _same_scores(grown, CORPUS)
+    keep = np.array([True, False, True, True, False, True])
+    tokenized.clear()
+    shrunk = grown.without_rows(keep, [t for t, k in zip(CORPUS, keep) if k])
+    assert tokenized == []  # a removal tokenizes nothing
+    _same_scores(shrunk, [t for t, k in zip(CORPUS, keep) if k])
+    shrunk.save(tmp_path / "again")
+    _same_scores(LexicalIndex.load(tmp_path / "again", size=4).with_added(
+        [t for t, k in zip(CORPUS, keep) if k] + ["Osaka again"]),
+        [t for t, k in zip(CORPUS, keep) if k] + ["Osaka again"])
+
+
+def test_an_index_saved_without_chunk_tokens_tokenizes_them_at_its_first_write(tmp_path):
+    LexicalIndex.build(CORPUS[:4]).save(tmp_path)
+    for name in (lexical_files := ("chunk_token_ids.npy", "chunk_token_offsets.npy")):
+        (tmp_path / name).unlink()
+    assert lexical_files
+    _same_scores(LexicalIndex.load(tmp_path, size=4).with_added(CORPUS), CORPUS)
