@@ -11,6 +11,7 @@ from index.corpus import Document
 from index.embed import Embedder
 from index.sentences import Sentence
 from index.store import CorpusIndex
+from service import name_counts_file
 from service.answer import AnswerPolicy
 from service.answer_model import load_answer_model
 from service.answer_span import answer_span
@@ -56,9 +57,12 @@ class Engine:
                                    multilingual_embedder, settings.multilingual_leg,
                                    previous.retriever if previous is not None else None, settings.dense_sentences)
         self.retriever.warm_up()  # before this engine serves, not on its first question
-        self.names = (NameVocabulary((doc.text for doc in index.documents.values()),
-                                     english_words(settings.resolved_model_path())) if previous is None
-                      else previous.names.next(added.values(), [previous.index.documents[d].text for d in removed]))
+        if previous is None:  # counted once per corpus, then read back at each start (name_counts_file.py)
+            self.names = NameVocabulary((), english_words(settings.resolved_model_path()),
+                                        name_counts_file.counts_for(settings.data_dir, index.documents))
+        else:
+            self.names = previous.names.next(added.values(), [previous.index.documents[d].text for d in removed])
+            name_counts_file.save(settings.data_dir, index.documents, self.names.counts)
         self.bridge = (WordBridge(lambda: (doc.text for doc in index.documents.values()), multilingual_embedder)
                        if self.retriever.multilingual_queries is not None else None)
         self.vocabulary = (SentenceVocabulary(index) if previous is None

@@ -56,9 +56,10 @@ class Correction:
 
 
 class NameVocabulary:
-    """Built once per index from its articles (a few milliseconds for the five seeds); after a write, the
-    next one is this one plus and minus the articles that changed (`next`), so no article is read
-    twice and no per-article scan is kept (86 of its 93 MiB at 100k chunks, when they were)."""
+    """Built from its articles' counts (a few milliseconds for the five seeds; counted once per corpus
+    and read back at the next start, service/name_counts_file.py); after a write, the next one is this
+    one plus and minus the articles that changed (`next`), so no article is read twice and no
+    per-article scan is kept (86 of its 93 MiB at 100k chunks, when they were)."""
 
     def __init__(self, texts: Iterable[str], english_words: frozenset[str] = frozenset(),
                  counts: NameCounts | None = None) -> None:
