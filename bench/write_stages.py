@@ -1,6 +1,8 @@
 """Where one write's time goes over a large index, stage by stage, in this process: the article
 chunked and embedded, the next index (vector copies, BM25 rebuilt), and the next engine's sentence
-vocabulary, built afresh against carried forward (`SentenceVocabulary.next`), checked equal.
+vocabulary, built afresh against carried forward (`SentenceVocabulary.next`), checked equal. Also the
+start's name counts, counted against read back from the file a start or a write leaves
+(service/name_counts_file.py).
 
 Reads an index kept by `python -m bench.served_memory --chunks N --keep DIR` and never writes to it
 (the next index stays in memory):
@@ -13,6 +15,7 @@ Writes bench/results/write-stages.json.
 from __future__ import annotations
 
 import argparse
+import tempfile
 import time
 from pathlib import Path
 
@@ -24,6 +27,7 @@ ARTICLE = REPO_ROOT / "seeds" / "000_7df7bf7b1c44685e.txt"
 def run(keep: Path) -> dict:
     from index.corpus import Document, sha256_text
     from index.update import add_segment, prepare_segment
+    from service import name_counts_file
     from service.index_lifecycle import embedder_for, multilingual_embedder_for, open_index, update_params
     from service.settings import Settings
     from service.vocabulary import SentenceVocabulary
@@ -53,6 +57,12 @@ def run(keep: Path) -> dict:
     step("sentence vocabulary afresh")
     carried = vocabulary.next(written, frozenset({"written-article"}))
     step("sentence vocabulary carried")
+    with tempfile.TemporaryDirectory() as folder:
+        counted = name_counts_file.counts_for(Path(folder), index.documents)
+        step("start: name counts counted, saved")
+        if name_counts_file.counts_for(Path(folder), index.documents) != counted:
+            raise AssertionError("the name counts read back differ")
+        step("start: name counts read back")
     sample = range(0, fresh.size, max(1, fresh.size // 10_000))  # every row would take minutes at 1M
     if carried.df != fresh.df or carried.size != fresh.size or any(carried.tokens[i] != fresh.tokens[i]
                                                                    for i in sample):
