@@ -86,10 +86,12 @@ class ChunkTokens:
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
-    def lists(self) -> list[list[int]]:
-        """One list of ids per chunk, as bm25s takes them."""
-        flat, bounds = self.ids.tolist(), self.offsets.tolist()
-        return [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    def lists(self, vocabulary_size: int) -> list[list[int]]:
+        """One list of ids per chunk, as bm25s takes them, sharing one int object per id: a fresh int
+        per token would take 28 bytes more (1.7 GB at a million chunks)."""
+        pool = list(range(vocabulary_size)).__getitem__
+        ids, bounds = self.ids, self.offsets.tolist()
+        return [list(map(pool, ids[a:b].tolist())) for a, b in zip(bounds[:-1], bounds[1:])]
 
     def then(self, more: ChunkTokens) -> ChunkTokens:
         return ChunkTokens(np.concatenate([self.ids, more.ids]),
@@ -138,7 +140,7 @@ class LexicalIndex:
                                 for chunk in tokens])
         every = known.then(added) if known is not None else added
         bm25 = bm25s.BM25()
-        bm25.index((every.lists(), vocabulary), show_progress=False)
+        bm25.index((every.lists(len(vocabulary)), vocabulary), show_progress=False)
         return cls(bm25, len(every), every)
 
     def with_added(self, all_texts: list[str]) -> LexicalIndex:

@@ -114,9 +114,10 @@ class SentenceVocabulary:
         pieces: list[np.ndarray] = []
         lengths: list[np.ndarray] = []
         kept: dict[str, ArticleTokens] = {}
-        for doc_id, rows in _blocks_in_row_order(index):
-            if previous is not None and doc_id not in changed and doc_id in previous.document_tokens:
-                old_rows = previous.sentence_rows(doc_id)
+        blocks = _blocks_in_row_order(index)
+        for doc_id, rows in blocks:
+            old_rows = previous.sentence_rows(doc_id) if previous is not None and doc_id not in changed else range(0)
+            if len(old_rows) == len(rows) and doc_id in previous.document_tokens:
                 pieces.append(previous.tokens.ids_of(old_rows).astype(np.int32))
                 lengths.append(previous.tokens.lengths(old_rows))
                 kept[doc_id] = previous.document_tokens.get(doc_id)
@@ -135,14 +136,14 @@ class SentenceVocabulary:
             pieces.append(np.frombuffer(ids, dtype=np.int32) if ids else np.zeros(0, np.int32))
             lengths.append(np.frombuffer(counts, dtype=np.int64) if counts else np.zeros(0, np.int64))
         id_type = np.uint16 if len(names) <= SHORT_IDS_UP_TO else np.int32
-        id_array = np.concatenate(pieces).astype(id_type) if pieces else np.zeros(0, id_type)
+        id_array = np.concatenate(pieces, dtype=id_type, casting="unsafe") if pieces else np.zeros(0, id_type)
         offsets = np.concatenate([[0], np.cumsum(np.concatenate(lengths), dtype=np.int64)]) if lengths \
             else np.zeros(1, np.int64)
         if len(offsets) != len(index.sentences) + 1:
             raise ValueError(f"the articles' sentence rows cover {len(offsets) - 1} of {len(index.sentences)}")
         if previous is not None and previous.tokens._ids.dtype != id_type:
             kept = {}  # the ids widened past two bytes: every article's array is made again
-        self._table, self._blocks = table, dict(_blocks_in_row_order(index))
+        self._table, self._blocks = table, dict(blocks)
         self.tokens = TokenSets(names, id_array, offsets.astype(np.int64))
         counts = np.bincount(id_array, minlength=len(names)).tolist()
         self.df = {name: n for name, n in zip(names, counts) if n}  # a removed article's last words are gone
