@@ -150,9 +150,11 @@ class FaissBackend:
                    chunk_matrix: np.ndarray, sentence_matrix: np.ndarray) -> FaissBackend:
         """Copies of the vector indexes with the new rows appended (this snapshot is untouched) and
         BM25 rebuilt with only the new chunks tokenized (bm25s cannot add documents)."""
+        known = self.lexical_index.size
+        lexical = self.lexical_index.with_added([chunks[row].text for row in range(known, len(chunks))],
+                                                lambda: [c.text for c in chunks[:known]])
         return FaissBackend(self.chunk_vectors.with_added(chunk_matrix),
-                            self.sentence_vectors.with_added(sentence_matrix),
-                            self.lexical_index.with_added([c.text for c in chunks]), chunks, sentences, documents)
+                            self.sentence_vectors.with_added(sentence_matrix), lexical, chunks, sentences, documents)
 
     def without_document(self, doc_id: str, documents: Mapping[str, Document], chunks: ChunkRows,
                          sentences: SentenceRows, approximate_threshold: int, ivf: IvfParams) -> FaissBackend:
@@ -162,7 +164,8 @@ class FaissBackend:
         return FaissBackend(
             self.chunk_vectors.without_rows(keep_chunks, approximate_threshold, ivf),
             self.sentence_vectors.without_rows(self._sentences.without_mask(doc_id), approximate_threshold, ivf),
-            self.lexical_index.without_rows(keep_chunks, [c.text for c in chunks]), chunks, sentences, documents)
+            self.lexical_index.without_rows(keep_chunks, lambda: [c.text for c in chunks]), chunks, sentences,
+            documents)
 
     @classmethod
     def load(cls, directory: Path, chunks: ChunkRows, sentences: SentenceRows,
